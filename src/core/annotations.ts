@@ -1,0 +1,23 @@
+/**
+ * @module The labels peapod writes into each container's OCI annotations. The runtime is the
+ * source of truth for what runs (as for the kubelet, which reads CRI labels back): after a daemon
+ * restart the agent rebuilds its view of every pod from these.
+ */
+export const Annotations = {
+  podUid: 'io.kubernetes.pod.uid',
+  podName: 'io.kubernetes.pod.name',
+  podNamespace: 'io.kubernetes.pod.namespace',
+  containerName: 'io.kubernetes.container.name',
+  /** "sandbox" for the infra container, "init" or "app" otherwise. */
+  containerType: 'io.peapod.container.type',
+  sandboxId: 'io.kubernetes.cri.sandbox-id',
+  restartCount: 'io.kubernetes.container.restartCount',
+  /** Hash of the container's spec, to tell whether a stored container matches the spec. */
+  containerHash: 'io.kubernetes.container.hash',
+  image: 'io.peapod.image.name',
+  imageId: 'io.peapod.image.id',
+  logPath: 'io.peapod.log-path',
+  terminationMessagePath: 'io.kubernetes.container.terminationMessagePath',
+} as const;
+
+export type ContainerType = 'sandbox' | 'init' | 'app';

@@ -1,0 +1,113 @@
+/**
+ * @module Where everything lives on disk, derived only from the daemon's flags, so that two
+ * daemons with different --data-dir/--run-dir/--bridge never touch each other's files, netns,
+ * chains or cgroups. Pure path arithmetic; nothing here touches the file system.
+ */
+
+export interface NodeConfig {
+  /** State, images, logs, pod dirs. Default /var/lib/peapod. */
+  dataDir: string;
+  /** Runtime state: runc root, exit files, conmon sockets. Default /run/peapod. */
+  runDir: string;
+  /** Unix socket of the local API. Default <runDir>/peapod.sock. */
+  socketPath: string;
+  /** Pod CIDR for host-local IPAM. Default 10.90.0.0/16. */
+  podCidr: string;
+  /** Bridge device. Default peapod0. */
+  bridge: string;
+  /**
+   * Short name of this daemon instance: prefixes netns names and names the cgroup root and the
+   * CNI network. "peapod" for the default run dir, "peapod-<6 hex of the run dir>" otherwise.
+   */
+  instance: string;
+  /** Node name (the host name). */
+  nodeName: string;
+}
+
+export class Layout {
+  constructor(readonly config: NodeConfig) {}
+
+  get dataDir(): string {
+    return this.config.dataDir;
+  }
+  get runDir(): string {
+    return this.config.runDir;
+  }
+
+  // data dir ------------------------------------------------------------------------------
+  get dbPath(): string {
+    return `${this.dataDir}/state.db`;
+  }
+  get imagesDir(): string {
+    return `${this.dataDir}/images`;
+  }
+  get containersDir(): string {
+    return `${this.dataDir}/containers`;
+  }
+  containerDir(containerId: string): string {
+    return `${this.containersDir}/${containerId}`;
+  }
+  get podsDir(): string {
+    return `${this.dataDir}/pods`;
+  }
+  podDir(podUid: string): string {
+    return `${this.podsDir}/${podUid}`;
+  }
+  emptyDirPath(podUid: string, volumeName: string): string {
+    return `${this.podDir(podUid)}/volumes/kubernetes.io~empty-dir/${volumeName}`;
+  }
+  get logsDir(): string {
+    return `${this.dataDir}/logs`;
+  }
+  /** The kubelet's layout: <logs>/<ns>_<name>_<uid>/<container>/<restartCount>.log */
+  containerLogPath(namespace: string, podName: string, podUid: string, container: string, restartCount: number): string {
+    return `${this.podLogDir(namespace, podName, podUid)}/${container}/${restartCount}.log`;
+  }
+  podLogDir(namespace: string, podName: string, podUid: string): string {
+    return `${this.logsDir}/${namespace}_${podName}_${podUid}`;
+  }
+  /** The read-only rootfs holding only catatonit, shared by every infra container. */
+  get infraRootfs(): string {
+    return `${this.dataDir}/infra/rootfs`;
+  }
+
+  // run dir -------------------------------------------------------------------------------
+  get runcRoot(): string {
+    return `${this.runDir}/runc`;
+  }
+  get exitDir(): string {
+    return `${this.runDir}/exits`;
+  }
+  get conmonSocketDir(): string {
+    return `${this.runDir}/socket`;
+  }
+  get cniStateDir(): string {
+    return `${this.runDir}/cni`;
+  }
+  /** Survives reboots on purpose? No: IPAM leases must go with the netns they were for. */
+  get ipamDir(): string {
+    return `${this.runDir}/cni/ipam`;
+  }
+  netnsName(sandboxId: string): string {
+    return `${this.config.instance}-${sandboxId.slice(0, 12)}`;
+  }
+  netnsPath(sandboxId: string): string {
+    return `/run/netns/${this.netnsName(sandboxId)}`;
+  }
+
+  // cgroups ------------------------------------------------------------------------------
+  /** cgroupfs path (relative to each hierarchy) of the pod-level cgroup. */
+  podCgroup(podUid: string): string {
+    return `/${this.config.instance}/pod${podUid}`;
+  }
+  containerCgroup(podUid: string, containerId: string): string {
+    return `${this.podCgroup(podUid)}/${containerId}`;
+  }
+  get cgroupRoot(): string {
+    return `/${this.config.instance}`;
+  }
+  /** CNI network name: also the tag in the plugins' iptables comments. */
+  get cniNetworkName(): string {
+    return this.config.instance;
+  }
+}

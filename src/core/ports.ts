@@ -1,0 +1,289 @@
+/**
+ * @module The ports: every side effect the pure logic (core/, agent/, images/, api/) needs goes
+ * through one of these small interfaces. Real implementations live in adapters/ and store/;
+ * fakes (`Fake<Port>`) live in testing/. Names are for the role, not the mechanism.
+ */
+import type { KubeObject, ListMeta } from './types.js';
+
+// ---------------------------------------------------------------------------------------------
+// Clock
+
+export interface Clock {
+  now(): number; // epoch milliseconds
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+export interface TimerHandle {
+  readonly id: number | object;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Object store (store/sqlite-store.ts). Synchronous: SQLite calls are fast and in-process.
+
+/** Resource names as in API paths: "pods", "namespaces", "events", "configmaps", ... */
+export type ResourceName = string;
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+export interface WatchEvent<T extends KubeObject = KubeObject> {
+  type: WatchEventType;
+  object: T;
+}
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+}
+
+export interface ObjectList<T extends KubeObject = KubeObject> {
+  items: T[];
+  metadata: ListMeta;
+}
+
+export interface ObjectStore {
+  /** Assigns uid, resourceVersion, creationTimestamp; throws AlreadyExistsError. */
+  create<T extends KubeObject>(resource: ResourceName, obj: T): T;
+  /** Throws NotFoundError. `namespace` is '' for cluster-scoped resources. */
+  get<T extends KubeObject>(resource: ResourceName, namespace: string, name: string): T;
+  tryGet<T extends KubeObject>(resource: ResourceName, namespace: string, name: string): T | undefined;
+  /** `namespace` undefined lists across all namespaces. */
+  list<T extends KubeObject>(resource: ResourceName, namespace: string | undefined, opts?: ListOptions): ObjectList<T>;
+  /**
+   * Replaces the object. When `obj.metadata.resourceVersion` is set it must match the stored one
+   * (else ConflictError). Returns the stored object with its new resourceVersion; an update that
+   * changes nothing returns the stored object unchanged and writes nothing.
+   */
+  update<T extends KubeObject>(resource: ResourceName, obj: T): T;
+  /** Removes the object now; returns it as last stored (with a new resourceVersion). */
+  delete<T extends KubeObject>(resource: ResourceName, namespace: string, name: string): T;
+  /**
+   * Delivers every change after `resourceVersion` (history kept in the store), then live ones.
+   * Throws GoneError when that version is older than the kept history. Returns a stop function.
+   */
+  watch(
+    resource: ResourceName,
+    namespace: string | undefined,
+    resourceVersion: string | undefined,
+    onEvent: (event: WatchEvent) => void,
+    opts?: ListOptions,
+  ): () => void;
+  /** The newest resourceVersion written (as a decimal string). */
+  currentResourceVersion(): string;
+  close(): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// OCI runtime: conmon + runc (or crun). adapters/runc implements it.
+
+/** The OCI runtime-spec config.json object (only the parts we set are typed loosely). */
+export type OciSpec = Record<string, unknown> & {
+  ociVersion: string;
+  process: Record<string, unknown>;
+  root: { path: string; readonly?: boolean };
+  annotations?: Record<string, string>;
+};
+
+export interface ContainerCreateRequest {
+  id: string; // 64 hex
+  /** Written to config.json as is; `annotations` carry our labels (see core/annotations.ts). */
+  spec: OciSpec;
+  /** CRI-format log file conmon writes (its directory must exist or is created). */
+  logPath: string;
+  /** conmon --log-size-max; 0 = unlimited. */
+  logSizeMax?: number;
+  /** Start-up deadline for `runc create`. */
+  timeoutMs?: number;
+}
+
+export type OciStatus = 'created' | 'running' | 'stopped' | 'unknown';
+
+export interface OciContainerInfo {
+  id: string;
+  annotations: Record<string, string>;
+  status: OciStatus;
+  pid?: number;
+  createdAt: string; // RFC 3339
+  startedAt?: string;
+  finishedAt?: string;
+  exitCode?: number;
+  /** exit 137 and conmon saw a cgroup OOM kill (both, see runtime-pipeline.md P8). */
+  oomKilled?: boolean;
+}
+
+export interface ExecRequest {
+  args: string[];
+  env?: string[];
+  cwd?: string;
+  user?: { uid: number; gid: number; additionalGids?: number[] };
+  tty?: boolean;
+  timeoutMs?: number;
+}
+
+export interface ExecStreams {
+  stdin?: NodeJS.ReadableStream | null;
+  stdout?: NodeJS.WritableStream | null;
+  stderr?: NodeJS.WritableStream | null;
+}
+
+export interface OciRuntime {
+  readonly name: string; // "runc" | "crun"
+  /** conmon + `runc create`; rejects with CreateContainerError (runtime's message) on failure. */
+  create(req: ContainerCreateRequest): Promise<{ pid: number }>;
+  start(id: string): Promise<void>;
+  /** `all` signals every process of the container (needed in a shared PID namespace). */
+  kill(id: string, signal: string, all?: boolean): Promise<void>;
+  /** Removes runtime state, conmon leftovers and the bundle directory. Idempotent. */
+  remove(id: string): Promise<void>;
+  inspect(id: string): Promise<OciContainerInfo | undefined>;
+  /** Every container this runtime instance made (bundles on disk), running or not. */
+  list(): Promise<OciContainerInfo[]>;
+  /** Runs a process in a running container; resolves with its exit code. */
+  exec(id: string, req: ExecRequest, io: ExecStreams): Promise<number>;
+  /** Called with the container id whenever conmon writes an exit file. Returns a stop function. */
+  onExit(listener: (id: string) => void): () => void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Root filesystems: overlay of image layers + the container's own upper dir. adapters/rootfs.
+
+export interface Snapshotter {
+  /** Mounts the overlay; `lowerDirs` top layer first. Returns the mount point. Idempotent. */
+  prepare(containerId: string, lowerDirs: string[]): Promise<string>;
+  /** Unmounts and removes upper/work dirs. Idempotent, tolerant of leftovers. */
+  remove(containerId: string): Promise<void>;
+  /** Container ids that have a snapshot on disk (for garbage collection). */
+  list(): Promise<string[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pod network: pinned netns + CNI (loopback, bridge + host-local, portmap, firewall). adapters/cni.
+
+export interface PortMapping {
+  hostPort: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp' | 'sctp';
+  hostIP?: string;
+}
+
+export interface PodNetworkRequest {
+  sandboxId: string;
+  podUid: string;
+  podName: string;
+  namespace: string;
+  portMappings: PortMapping[];
+}
+
+export interface PodNetworkStatus {
+  netnsPath: string;
+  ip: string; // without prefix length
+  gateway?: string;
+}
+
+export interface PodNetwork {
+  /** Creates (or finds) the pinned netns for the sandbox; returns its path. */
+  createNetns(sandboxId: string): Promise<string>;
+  /** CNI ADD through the chain; persists result and runtimeConfig for DEL. */
+  setUp(req: PodNetworkRequest): Promise<PodNetworkStatus>;
+  /** CNI DEL (same runtimeConfig, cached result) while the netns exists, then removes it. Idempotent. */
+  tearDown(sandboxId: string): Promise<void>;
+  /** The cached status, if the netns still exists. */
+  status(sandboxId: string): Promise<PodNetworkStatus | undefined>;
+  /** Sandbox ids with a netns or cached CNI state (for garbage collection). */
+  list(): Promise<string[]>;
+  /** Removes what is shared by all pods: bridge, shared chains, IPAM state. For `peapod reset`. */
+  removeAll(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pod host resources: pod directory, generated files, volumes, cgroups. adapters/system.
+
+export interface PodFiles {
+  hostname: string;
+  hosts: string;
+  resolvConf: string;
+}
+
+export type HostPathType =
+  | ''
+  | 'DirectoryOrCreate'
+  | 'Directory'
+  | 'FileOrCreate'
+  | 'File'
+  | 'Socket'
+  | 'CharDevice'
+  | 'BlockDevice';
+
+export interface PodHost {
+  /** Writes hostname, hosts and resolv.conf under the pod dir; returns their paths. */
+  writePodFiles(podUid: string, files: PodFiles): Promise<{ hostname: string; hosts: string; resolvConf: string }>;
+  /** Creates the emptyDir (tmpfs when medium is Memory); returns its path. Idempotent. */
+  ensureEmptyDir(podUid: string, volumeName: string, medium: string, sizeLimitBytes?: number): Promise<string>;
+  /** The pod's shared /dev/shm (a tmpfs), returns its path. Idempotent. */
+  ensureShm(podUid: string): Promise<string>;
+  /** Checks (and creates for *OrCreate) a hostPath; rejects with a message naming the problem. */
+  checkHostPath(path: string, type: HostPathType): Promise<void>;
+  /** Makes sure subPath exists inside the volume (as the kubelet does) and returns the full path. */
+  ensureSubPath(volumePath: string, subPath: string): Promise<string>;
+  /** Unmounts everything under the pod dir and removes it. Idempotent. */
+  removePodDir(podUid: string): Promise<void>;
+  /** Removes the pod's cgroup (`<root>/pod<uid>`) from every hierarchy. Idempotent. */
+  removePodCgroup(podUid: string): Promise<void>;
+  /** Pod uids with a pod dir on disk. */
+  listPodDirs(): Promise<string[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Container logs (CRI format, written by conmon). adapters/conmon.
+
+export interface LogReadOptions {
+  follow?: boolean;
+  tailLines?: number;
+  sinceTime?: number; // epoch ms
+  timestamps?: boolean;
+  limitBytes?: number;
+  /** For follow: resolves when the container has exited and the log has been drained. */
+  until?: Promise<void>;
+}
+
+export interface ContainerLogs {
+  /** Streams the log's lines (with "\n") as the container wrote them. Missing file → NotFoundError. */
+  read(logPath: string, opts: LogReadOptions, signal?: AbortSignal): AsyncIterable<string>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Images (images/ implements it on top of adapters/content and adapters/rootfs).
+
+/** OCI image config's `config` part. */
+export interface ImageRuntimeConfig {
+  User?: string;
+  Env?: string[];
+  Entrypoint?: string[] | null;
+  Cmd?: string[] | null;
+  WorkingDir?: string;
+  StopSignal?: string;
+  ExposedPorts?: Record<string, object>;
+  Volumes?: Record<string, object>;
+  Labels?: Record<string, string>;
+}
+
+export interface ImageRecord {
+  /** sha256:<hex> of the image config blob. */
+  id: string;
+  /** Normalised references, e.g. "localhost/busybox:latest", "docker.io/library/nginx:1.27". */
+  names: string[];
+  /** "repo@sha256:<manifest digest>" */
+  repoDigests: string[];
+  config: ImageRuntimeConfig;
+  /** Unpacked layer directories, bottom layer first (reverse for overlay lowerdir). */
+  layerDirs: string[];
+  size: number;
+  created?: string;
+}
+
+export interface ImageService {
+  /** Looks up a normalised or short reference or an image id; undefined if not present. */
+  resolve(ref: string): Promise<ImageRecord | undefined>;
+  list(): Promise<ImageRecord[]>;
+}

@@ -1,0 +1,40 @@
+/**
+ * @module API object types. The Kubernetes shapes come from `kubernetes-types` verbatim; this
+ * file only adds the generic object envelope the store and the API handle.
+ */
+import type { ObjectMeta, ListMeta } from 'kubernetes-types/meta/v1.js';
+
+export type {
+  Pod,
+  PodSpec,
+  PodStatus,
+  Container,
+  ContainerStatus,
+  ContainerState,
+  ContainerStateTerminated,
+  ContainerStateWaiting,
+  PodCondition,
+  Namespace,
+  Volume,
+  VolumeMount,
+  ContainerPort,
+  EnvVar,
+  Event,
+  Node,
+} from 'kubernetes-types/core/v1.js';
+export type { ObjectMeta, ListMeta, Status, Time } from 'kubernetes-types/meta/v1.js';
+
+/** Any stored API object: apiVersion, kind, metadata, and whatever else its kind has. */
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  [key: string]: unknown;
+}
+
+export interface KubeList<T extends KubeObject = KubeObject> {
+  apiVersion: string;
+  kind: string;
+  metadata: ListMeta;
+  items: T[];
+}
