@@ -287,3 +287,25 @@ export interface ImageService {
   resolve(ref: string): Promise<ImageRecord | undefined>;
   list(): Promise<ImageRecord[]>;
 }
+
+/** What `peapod image ...` needs beyond lookups. */
+export interface ImageManager extends ImageService {
+  /** Makes an image from a root filesystem (directory or tar, optionally compressed), as `podman import`. */
+  importRootfs(source: string, name: string, changes: string[]): Promise<ImageRecord>;
+  /** Loads an OCI layout directory, an oci-archive or a docker-archive; returns the images it held. */
+  load(path: string): Promise<ImageRecord[]>;
+  /** Removes the name (or the image when given its id); refuses an image a container uses. */
+  remove(ref: string): Promise<ImageRecord>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the API needs from the node agent for streaming subresources (logs, exec).
+
+export interface PodRuntimeAccess {
+  /** The log file of a container's current (or previous) instance; undefined if there is none. */
+  logPath(pod: import('./types.js').Pod, container: string, previous: boolean): string | undefined;
+  /** Resolves once that container instance is no longer running (ends a follow). */
+  waitForExit(pod: import('./types.js').Pod, container: string): Promise<void>;
+  /** Runs a command in the container; resolves with its exit code. NotFound/BadRequest on misuse. */
+  exec(pod: import('./types.js').Pod, container: string, req: ExecRequest, io: ExecStreams): Promise<number>;
+}
