@@ -56,15 +56,15 @@ export class Layout {
   emptyDirPath(podUid: string, volumeName: string): string {
     return `${this.podDir(podUid)}/volumes/kubernetes.io~empty-dir/${volumeName}`;
   }
-  get logsDir(): string {
-    return `${this.dataDir}/logs`;
+  /**
+   * The kubelet's naming (<container>/<restartCount>.log), kept inside the pod dir so that the
+   * logs go with the pod when it is deleted, and nothing else has to be cleaned up.
+   */
+  containerLogPath(podUid: string, container: string, restartCount: number): string {
+    return `${this.podLogDir(podUid)}/${container}/${restartCount}.log`;
   }
-  /** The kubelet's layout: <logs>/<ns>_<name>_<uid>/<container>/<restartCount>.log */
-  containerLogPath(namespace: string, podName: string, podUid: string, container: string, restartCount: number): string {
-    return `${this.podLogDir(namespace, podName, podUid)}/${container}/${restartCount}.log`;
-  }
-  podLogDir(namespace: string, podName: string, podUid: string): string {
-    return `${this.logsDir}/${namespace}_${podName}_${podUid}`;
+  podLogDir(podUid: string): string {
+    return `${this.podDir(podUid)}/logs`;
   }
   /** The read-only rootfs holding only catatonit, shared by every infra container. */
   get infraRootfs(): string {
