@@ -1,0 +1,46 @@
+/**
+ * @module Removing what the CNI plugins could not: ipMasq/portmap rules of a sandbox whose netns
+ * is gone (P1), host-local leases of a failed DEL, and on reset the network's rules plus the
+ * shared CNI chains when no other network still uses them. Only rules tagged with our network
+ * name (or, for the comment-less firewall rules, addresses of our pods) are ever touched.
+ */
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { cidrContains } from '../../core/cni-config.js';
+import { networkTag, parseIptablesSave, planCleanup, ruleAddresses, sandboxTag, type SavedRule } from '../../core/cni-iptables.js';
+import { run } from '../process/run.js';
+
+export interface SweepScope {
+  /** Only this sandbox's rules; without it, every rule of the network. */
+  sandboxId?: string;
+  /** Pod addresses whose firewall-plugin rules (in CNI-FORWARD) go too. */
+  ips?: string[];
+  /** Every firewall-plugin rule for an address in this CIDR goes too. */
+  podCidr?: string;
+  sharedChains?: boolean;
+}
+
+export async function sweepIptables(network: string, scope: SweepScope): Promise<string[]> {
+  const saved = await run('iptables-save', [], { allowFailure: true });
+  if (saved.exitCode !== 0) return [];
+  const tag = scope.sandboxId !== undefined ? sandboxTag(network, scope.sandboxId) : networkTag(network);
+  const ips = new Set(scope.ips ?? []);
+  const match = (rule: SavedRule): boolean => {
+    if (rule.comment?.includes(tag)) return true;
+    if (rule.table !== 'filter' || rule.chain !== 'CNI-FORWARD') return false;
+    return ruleAddresses(rule).some((ip) => ips.has(ip) || (scope.podCidr !== undefined && cidrContains(scope.podCidr, ip)));
+  };
+  const plan = planCleanup(parseIptablesSave(saved.stdout), { match, sharedChains: scope.sharedChains ?? false });
+  if (plan.scripts.size === 0) return [];
+  await run('iptables-restore', ['--noflush'], { input: [...plan.scripts.values()].join('') });
+  return plan.removedChains;
+}
+
+/** host-local keeps one file per leased address whose first line is the container id. */
+export async function sweepIpamLeases(ipamDir: string, network: string, containerId: string): Promise<void> {
+  const dir = `${ipamDir}/${network}`;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!/^[0-9.]+$/.test(name)) continue;
+    const text = await readFile(`${dir}/${name}`, 'utf8').catch(() => '');
+    if (text.split(/\r?\n/)[0].trim() === containerId) await rm(`${dir}/${name}`, { force: true });
+  }
+}

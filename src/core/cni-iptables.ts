@@ -1,0 +1,131 @@
+/**
+ * @module Finding the iptables rules a CNI network left behind, from `iptables-save` text, and
+ * writing the `iptables-restore --noflush` script that removes them. Pure text work so that the
+ * "never touch another network's rules" logic is unit-tested without root.
+ */
+
+export interface SavedRule {
+  table: string;
+  chain: string;
+  /** Everything after `-A <chain> `, in iptables-save quoting (which iptables-restore reads back). */
+  spec: string;
+  comment?: string;
+  target?: string;
+}
+
+export interface SavedTable {
+  name: string;
+  chains: string[];
+  rules: SavedRule[];
+}
+
+const BUILTIN = new Set(['INPUT', 'OUTPUT', 'FORWARD', 'PREROUTING', 'POSTROUTING']);
+/** Chains the plugins share between every network on the host. */
+export const SHARED_NAT_CHAINS = ['CNI-HOSTPORT-DNAT', 'CNI-HOSTPORT-SETMARK', 'CNI-HOSTPORT-MASQ'];
+export const SHARED_FILTER_CHAINS = ['CNI-FORWARD', 'CNI-ADMIN'];
+const SHARED = new Set([...SHARED_NAT_CHAINS, ...SHARED_FILTER_CHAINS]);
+
+export function parseIptablesSave(text: string): SavedTable[] {
+  const tables: SavedTable[] = [];
+  let current: SavedTable | undefined;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('*')) {
+      current = { name: line.slice(1).trim(), chains: [], rules: [] };
+      tables.push(current);
+    } else if (!current) {
+      continue;
+    } else if (line.startsWith(':')) {
+      current.chains.push(line.slice(1).split(' ')[0]);
+    } else if (line.startsWith('-A ')) {
+      const rest = line.slice(3);
+      const space = rest.indexOf(' ');
+      const chain = space < 0 ? rest : rest.slice(0, space);
+      const spec = space < 0 ? '' : rest.slice(space + 1);
+      const rule: SavedRule = { table: current.name, chain, spec };
+      const comment = /--comment (?:"((?:[^"\\]|\\.)*)"|(\S+))/.exec(spec);
+      if (comment) rule.comment = comment[1] !== undefined ? comment[1].replace(/\\(.)/g, '$1') : comment[2];
+      const target = /(?:^| )-[jg] (\S+)/.exec(spec);
+      if (target) rule.target = target[1];
+      current.rules.push(rule);
+    }
+  }
+  return tables;
+}
+
+/** The comment tag both bridge (ipMasq) and portmap put on a sandbox's rules. */
+export function sandboxTag(network: string, containerId: string): string {
+  return `name: "${network}" id: "${containerId}"`;
+}
+
+export function networkTag(network: string): string {
+  return `name: "${network}" id: "`;
+}
+
+export interface CleanupPlan {
+  /** iptables-restore --noflush input per table; tables with nothing to do are absent. */
+  scripts: Map<string, string>;
+  removedRules: SavedRule[];
+  removedChains: string[];
+}
+
+export interface CleanupOptions {
+  /** Rules to delete (their private CNI-* target chains go with them). */
+  match: (rule: SavedRule) => boolean;
+  /** Also remove the shared CNI chains (and the jumps into them) when no rule of another network remains. */
+  sharedChains?: boolean;
+}
+
+export function planCleanup(tables: SavedTable[], opts: CleanupOptions): CleanupPlan {
+  const plan: CleanupPlan = { scripts: new Map(), removedRules: [], removedChains: [] };
+  for (const table of tables) {
+    const removed = new Set<SavedRule>(table.rules.filter(opts.match));
+    const chains = new Set<string>();
+    for (const rule of removed) {
+      if (rule.target?.startsWith('CNI-') && !SHARED.has(rule.target) && !BUILTIN.has(rule.target)) chains.add(rule.target);
+    }
+
+    if (opts.sharedChains) {
+      const left = (chain: string) => table.rules.filter((r) => r.chain === chain && !removed.has(r) && !chains.has(r.chain));
+      let shared: string[] = [];
+      if (table.name === 'nat' && table.chains.includes('CNI-HOSTPORT-DNAT') && left('CNI-HOSTPORT-DNAT').length === 0) {
+        shared = SHARED_NAT_CHAINS;
+      }
+      if (
+        table.name === 'filter' &&
+        table.chains.includes('CNI-FORWARD') &&
+        left('CNI-FORWARD').every((r) => r.target === 'CNI-ADMIN') &&
+        left('CNI-ADMIN').length === 0
+      ) {
+        shared = SHARED_FILTER_CHAINS;
+      }
+      for (const name of shared.filter((c) => table.chains.includes(c))) {
+        chains.add(name);
+        for (const r of table.rules) if (r.target === name && !chains.has(r.chain)) removed.add(r);
+      }
+    }
+    // A chain still jumped to by a rule we keep cannot be deleted; leave it alone.
+    for (const chain of [...chains]) {
+      const referenced = table.rules.some((r) => r.target === chain && !removed.has(r) && !chains.has(r.chain));
+      if (referenced || !table.chains.includes(chain)) chains.delete(chain);
+    }
+    // A deleted chain is emptied with -F, so its own rules are not deleted one by one.
+    for (const rule of [...removed]) if (chains.has(rule.chain)) removed.delete(rule);
+    if (removed.size === 0 && chains.size === 0) continue;
+    const lines = [`*${table.name}`];
+    for (const rule of removed) lines.push(`-D ${rule.chain} ${rule.spec}`.trimEnd());
+    for (const chain of chains) lines.push(`-F ${chain}`);
+    for (const chain of chains) lines.push(`-X ${chain}`);
+    lines.push('COMMIT', '');
+    plan.scripts.set(table.name, lines.join('\n'));
+    plan.removedRules.push(...removed);
+    plan.removedChains.push(...chains);
+  }
+  return plan;
+}
+
+/** The IPv4 addresses a rule matches on with -s/-d (the firewall plugin's rules carry no comment). */
+export function ruleAddresses(rule: SavedRule): string[] {
+  const out: string[] = [];
+  for (const m of rule.spec.matchAll(/(?:^| )-[sd] (\d+\.\d+\.\d+\.\d+)(?:\/32)?(?= |$)/g)) out.push(m[1]);
+  return out;
+}
