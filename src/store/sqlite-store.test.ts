@@ -43,8 +43,7 @@ function contract(name: string, open: Opener): void {
     const s = open(t);
     const a = s.create('pods', pod('a'));
     const changed = structuredClone(a);
-    changed.metadata!.labels = { x: 'y' };
-    changed.metadata!.uid = 'forged';
+    changed.metadata = { ...changed.metadata, labels: { x: 'y' }, uid: 'forged' };
     const updated = s.update('pods', changed);
     assert.equal(updated.metadata!.resourceVersion, '2');
     assert.equal(updated.metadata!.uid, a.metadata!.uid);

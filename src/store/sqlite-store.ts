@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { AlreadyExistsError, BadRequestError, ConflictError, GoneError, NotFoundError } from '../core/errors.js';
 import type { ListOptions, ObjectList, ObjectStore, ResourceName, WatchEvent, WatchEventType } from '../core/ports.js';
 import { isEverything, matchesSelector, parseSelectors, type ObjectSelector } from '../core/selectors.js';
-import type { KubeObject } from '../core/types.js';
+import type { Mutable } from '../core/mutable.js';
+import type { KubeObject, ObjectMeta } from '../core/types.js';
 import { deepEqual } from './deep-equal.js';
 
 export interface SqliteStoreOptions {
@@ -107,7 +108,7 @@ export class SqliteStore implements ObjectStore {
     const { namespace, name } = keyOf(obj);
     if (this.stmts.get.get(resource, namespace, name)) throw AlreadyExistsError.of(resource, name);
     const stored = structuredClone(obj);
-    const meta = (stored.metadata ??= {});
+    const meta = (stored.metadata ??= {}) as Mutable<ObjectMeta>;
     meta.uid ??= randomUUID();
     meta.creationTimestamp ??= rfc3339Seconds(this.now());
     this.write(() => {
@@ -161,7 +162,7 @@ export class SqliteStore implements ObjectStore {
       throw conflict(resource, name);
     }
     const next = structuredClone(obj);
-    const meta = (next.metadata ??= {});
+    const meta = (next.metadata ??= {}) as Mutable<ObjectMeta>;
     // Identity and creation time are the store's, never the caller's.
     meta.uid = current.metadata?.uid;
     meta.creationTimestamp = current.metadata?.creationTimestamp;
@@ -182,7 +183,7 @@ export class SqliteStore implements ObjectStore {
     if (!row) throw NotFoundError.of(resource, name);
     const obj = JSON.parse(row.data) as T;
     this.write(() => {
-      (obj.metadata ??= {}).resourceVersion = String(this.rv + 1);
+      ((obj.metadata ??= {}) as Mutable<ObjectMeta>).resourceVersion = String(this.rv + 1);
       this.stmts.remove.run(resource, namespace, name);
       return { type: 'DELETED', data: JSON.stringify(obj), previous: null };
     }, resource, namespace);
