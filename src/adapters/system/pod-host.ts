@@ -1,0 +1,109 @@
+/**
+ * @module The pod's footprint on the host outside the containers: its directory (volumes, shm,
+ * hosts/resolv.conf/hostname) and its pod-level cgroup. Removal only ever unmounts and then deletes
+ * what is left under the pod dir, after checking nothing is mounted there any more, so a bind of
+ * host files into the pod dir can never make it delete host files.
+ */
+import { chmod, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import type { Layout } from '../../core/layout.js';
+import type { HostPathType, PodFiles, PodHost } from '../../core/ports.js';
+import { run } from '../process/run.js';
+import { errno, removeCgroupTree } from './cgroup-fs.js';
+import { checkHostPath, ensureSubPath } from './host-path.js';
+import { isMountPoint, mountPointsUnder, readMountInfo, unmountAllUnder } from './mountinfo.js';
+
+/** Size of the pod's shared /dev/shm, as the kubelet/CRI-O default. */
+export const SHM_SIZE_BYTES = 64 * 1024 * 1024;
+
+export interface HostPodHostOptions {
+  layout: Layout;
+}
+
+export class HostPodHost implements PodHost {
+  private readonly layout: Layout;
+
+  constructor(opts: HostPodHostOptions) {
+    this.layout = opts.layout;
+  }
+
+  async writePodFiles(podUid: string, files: PodFiles): Promise<{ hostname: string; hosts: string; resolvConf: string }> {
+    const dir = this.layout.podDir(podUid);
+    await mkdir(dir, { recursive: true });
+    const paths = { hostname: `${dir}/hostname`, hosts: `${dir}/etc-hosts`, resolvConf: `${dir}/resolv.conf` };
+    const hostname = files.hostname.endsWith('\n') ? files.hostname : `${files.hostname}\n`;
+    await writeAtomic(paths.hostname, hostname);
+    await writeAtomic(paths.hosts, files.hosts);
+    await writeAtomic(paths.resolvConf, files.resolvConf);
+    return paths;
+  }
+
+  async ensureEmptyDir(podUid: string, volumeName: string, medium: string, sizeLimitBytes?: number): Promise<string> {
+    const path = this.layout.emptyDirPath(podUid, volumeName);
+    await mkdir(path, { recursive: true, mode: 0o777 });
+    if (medium === 'Memory') {
+      if (!(await isMountPoint(path))) {
+        const opts = ['mode=0777', 'nosuid', 'nodev'];
+        if (sizeLimitBytes !== undefined && sizeLimitBytes > 0) opts.push(`size=${sizeLimitBytes}`);
+        await run('mount', ['-t', 'tmpfs', '-o', opts.join(','), 'tmpfs', path]);
+      }
+      return path;
+    }
+    await chmod(path, 0o777); // mkdir's mode is cut by the umask
+    return path;
+  }
+
+  async ensureShm(podUid: string): Promise<string> {
+    const path = `${this.layout.podDir(podUid)}/shm`;
+    await mkdir(path, { recursive: true });
+    if (!(await isMountPoint(path))) {
+      const opts = ['mode=1777', 'nosuid', 'nodev', 'noexec', `size=${SHM_SIZE_BYTES}`];
+      await run('mount', ['-t', 'shm', '-o', opts.join(','), 'shm', path]);
+    }
+    return path;
+  }
+
+  checkHostPath(path: string, type: HostPathType): Promise<void> {
+    return checkHostPath(path, type);
+  }
+
+  ensureSubPath(volumePath: string, subPath: string): Promise<string> {
+    return ensureSubPath(volumePath, subPath);
+  }
+
+  async removePodDir(podUid: string): Promise<void> {
+    const dir = this.layout.podDir(podUid);
+    await unmountAllUnder(dir);
+    // Checked again right before deleting: rm must never walk into a mount.
+    const still = mountPointsUnder(await readMountInfo(), dir);
+    if (still.length > 0) throw new Error(`refusing to remove ${dir}: still mounted: ${still.join(', ')}`);
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  removePodCgroup(podUid: string): Promise<void> {
+    return removeCgroupTree(this.layout.podCgroup(podUid));
+  }
+
+  async listPodDirs(): Promise<string[]> {
+    try {
+      const entries = await readdir(this.layout.podsDir, { withFileTypes: true });
+      return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    } catch (err) {
+      if (errno(err) === 'ENOENT') return [];
+      throw err;
+    }
+  }
+}
+
+/** Write to a temp file beside the target, then rename: readers never see a half-written file. */
+export async function writeAtomic(path: string, content: string, mode = 0o644): Promise<void> {
+  const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
+  try {
+    await writeFile(tmp, content, { mode });
+    await chmod(tmp, mode);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
