@@ -1,0 +1,25 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { conmonMatches, iptablesLinesFor } from './host-leaks.js';
+
+test('conmonMatches needs conmon as argv[0] and an argument inside the run dir', () => {
+  const args = ['/usr/bin/conmon', '-c', 'abc', '--exit-dir', '/run/pp-1/exits', '-r', '/usr/sbin/runc'];
+  assert.ok(conmonMatches(args, '/run/pp-1'));
+  assert.ok(!conmonMatches(args, '/run/pp'), 'a run dir that is only a string prefix does not match');
+  assert.ok(!conmonMatches(['/usr/bin/sleep', '/run/pp-1/exits'], '/run/pp-1'));
+  assert.ok(!conmonMatches([], '/run/pp-1'));
+});
+
+test('iptablesLinesFor picks rules tagged with the exact network name', () => {
+  const dump = [
+    '*nat',
+    ':CNI-abc - [0:0]',
+    '-A POSTROUTING -s 10.91.0.5/32 -m comment --comment "name: \\"pp-1\\" id: \\"c1\\"" -j CNI-abc',
+    '-A POSTROUTING -s 10.92.0.5/32 -m comment --comment "name: \\"pp-10\\" id: \\"c2\\"" -j CNI-def',
+    '-A CNI-DN-xyz -m comment --comment "dnat name: \\"pp-1\\" id: \\"c1\\"" -j DNAT',
+    'COMMIT',
+  ].join('\n');
+  const lines = iptablesLinesFor(dump, 'pp-1');
+  assert.equal(lines.length, 2);
+  assert.ok(lines.every((l) => l.includes('c1')));
+});
