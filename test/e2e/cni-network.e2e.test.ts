@@ -5,13 +5,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { Layout } from '../../src/core/layout.js';
 import { CniNetwork } from '../../src/adapters/cni/cni-network.js';
 import { cidrContains } from '../../src/core/cni-config.js';
+import type { PodNetworkStatus } from '../../src/core/ports.js';
 
 const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const shOk = (cmd: string, args: string[]) => {
@@ -84,7 +85,7 @@ test('CNI pod network: two sandboxes, hostPort, FORWARD DROP, clean teardown and
   const hostPort = 20000 + (randomBytes(2).readUInt16BE() % 30000);
   const ids = [randomBytes(32).toString('hex'), randomBytes(32).toString('hex')];
   const setUpMs: number[] = [];
-  const pods = [];
+  const pods: PodNetworkStatus[] = [];
   for (const [i, id] of ids.entries()) {
     const netnsPath = await net.createNetns(id);
     assert.equal(netnsPath, layout.netnsPath(id));
@@ -195,4 +196,48 @@ test('CNI pod network: two sandboxes, hostPort, FORWARD DROP, clean teardown and
   assert.ok(!shOk('ip', ['link', 'show', name]), 'bridge removed');
   assert.ok(!existsSync(layout.cniStateDir), 'CNI state removed');
   assert.doesNotMatch(sh('iptables-save', []), new RegExp(name));
+});
+
+test('a failing plugin rejects naming the plugin and its msg, and what was added is undone', { timeout: 60_000 }, async (t) => {
+  assert.equal(process.getuid?.(), 0, 'this e2e test needs root (netns, bridge, iptables)');
+  const r = randomBytes(2).toString('hex');
+  const name = `pptest${r}`;
+  const cidr = `10.${91 + (randomBytes(1)[0] % 9)}.${randomBytes(1)[0]}.0/24`;
+  const dir = mkdtempSync(`${tmpdir()}/peapod-cni-`);
+  const layout = new Layout({
+    dataDir: `${dir}/data`,
+    runDir: `${dir}/run`,
+    socketPath: `${dir}/run/peapod.sock`,
+    podCidr: cidr,
+    bridge: name,
+    instance: name,
+    nodeName: 'test',
+  });
+  // The real plugins, except a firewall that fails the way plugins do: {code,msg} on stdout, exit 1.
+  const cniPath = `${dir}/cni`;
+  mkdirSync(cniPath);
+  for (const plugin of readdirSync('/usr/lib/cni')) if (plugin !== 'firewall') symlinkSync(`/usr/lib/cni/${plugin}`, `${cniPath}/${plugin}`);
+  writeFileSync(`${cniPath}/firewall`, '#!/bin/sh\ncat >/dev/null\necho \'{"cniVersion":"1.0.0","code":999,"msg":"boom from fake firewall"}\'\nexit 1\n');
+  chmodSync(`${cniPath}/firewall`, 0o755);
+  const net = new CniNetwork({ layout, cniPath });
+  t.after(async () => {
+    await net.removeAll().catch((e) => console.error('removeAll in cleanup failed:', e));
+    shOk('ip', ['link', 'del', name]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const id = randomBytes(32).toString('hex');
+  await net.createNetns(id);
+  await assert.rejects(
+    net.setUp({ sandboxId: id, podUid: 'u', podName: 'p', namespace: 'default', portMappings: [{ hostPort: 20000 + (randomBytes(2).readUInt16BE() % 30000), containerPort: 80, protocol: 'tcp' }] }),
+    (err: Error) => /firewall/.test(err.message) && /boom from fake firewall/.test(err.message),
+  );
+  assert.doesNotMatch(sh('iptables-save', []), new RegExp(id), 'portmap and ipMasq rules undone');
+  const leases = existsSync(`${layout.ipamDir}/${name}`) ? readdirSync(`${layout.ipamDir}/${name}`) : [];
+  assert.deepEqual(leases.filter((f) => /^\d/.test(f)), [], 'IP lease released');
+  assert.equal(await net.status(id), undefined);
+  await net.tearDown(id);
+  assert.ok(!existsSync(layout.netnsPath(id)));
+  await net.removeAll();
+  assert.ok(!shOk('ip', ['link', 'show', name]), 'bridge removed');
 });
