@@ -58,7 +58,7 @@ export class HostPodHost implements PodHost {
     await mkdir(path, { recursive: true });
     if (!(await isMountPoint(path))) {
       const opts = ['mode=1777', 'nosuid', 'nodev', 'noexec', `size=${SHM_SIZE_BYTES}`];
-      await run('mount', ['-t', 'shm', '-o', opts.join(','), 'shm', path]);
+      await run('mount', ['-t', 'tmpfs', '-o', opts.join(','), 'shm', path]);
     }
     return path;
   }
