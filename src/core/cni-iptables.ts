@@ -52,9 +52,12 @@ export function parseIptablesSave(text: string): SavedTable[] {
   return tables;
 }
 
-/** The comment tag both bridge (ipMasq) and portmap put on a sandbox's rules. */
-export function sandboxTag(network: string, containerId: string): string {
-  return `name: "${network}" id: "${containerId}"`;
+/**
+ * The comment tag both bridge (ipMasq) and portmap put on a sandbox's rules. `exact` false
+ * matches ids starting with `containerId` (all that a netns name tells about a sandbox).
+ */
+export function sandboxTag(network: string, containerId: string, exact = true): string {
+  return `name: "${network}" id: "${containerId}${exact ? '"' : ''}`;
 }
 
 export function networkTag(network: string): string {

@@ -12,6 +12,8 @@ import { run } from '../process/run.js';
 export interface SweepScope {
   /** Only this sandbox's rules; without it, every rule of the network. */
   sandboxId?: string;
+  /** sandboxId is only a prefix (a netns without cached state names the first 12 characters). */
+  idPrefix?: boolean;
   /** Pod addresses whose firewall-plugin rules (in CNI-FORWARD) go too. */
   ips?: string[];
   /** Every firewall-plugin rule for an address in this CIDR goes too. */
@@ -22,7 +24,7 @@ export interface SweepScope {
 export async function sweepIptables(network: string, scope: SweepScope): Promise<string[]> {
   const saved = await run('iptables-save', [], { allowFailure: true });
   if (saved.exitCode !== 0) return [];
-  const tag = scope.sandboxId !== undefined ? sandboxTag(network, scope.sandboxId) : networkTag(network);
+  const tag = scope.sandboxId !== undefined ? sandboxTag(network, scope.sandboxId, !scope.idPrefix) : networkTag(network);
   const ips = new Set(scope.ips ?? []);
   const match = (rule: SavedRule): boolean => {
     if (rule.comment?.includes(tag)) return true;
@@ -35,12 +37,21 @@ export async function sweepIptables(network: string, scope: SweepScope): Promise
   return plan.removedChains;
 }
 
-/** host-local keeps one file per leased address whose first line is the container id. */
-export async function sweepIpamLeases(ipamDir: string, network: string, containerId: string): Promise<void> {
+/**
+ * host-local keeps one file per leased address whose first line is the container id.
+ * Returns the released addresses.
+ */
+export async function sweepIpamLeases(ipamDir: string, network: string, containerId: string, idPrefix = false): Promise<string[]> {
   const dir = `${ipamDir}/${network}`;
+  const released: string[] = [];
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     if (!/^[0-9.]+$/.test(name)) continue;
     const text = await readFile(`${dir}/${name}`, 'utf8').catch(() => '');
-    if (text.split(/\r?\n/)[0].trim() === containerId) await rm(`${dir}/${name}`, { force: true });
+    const owner = text.split(/\r?\n/)[0].trim();
+    if (owner === containerId || (idPrefix && owner.startsWith(containerId))) {
+      await rm(`${dir}/${name}`, { force: true });
+      released.push(name);
+    }
   }
+  return released;
 }

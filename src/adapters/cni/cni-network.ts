@@ -144,8 +144,9 @@ export class CniNetwork implements PodNetwork {
       // after a failed DEL, remove by the rules' comments and the lease files instead.
       if (!netnsExists || errors.length > 0 || !state?.result) {
         const ip = state?.result ? podAddress(state.result, IFNAME)?.ip : undefined;
-        await sweepIptables(this.layout.cniNetworkName, { sandboxId, ips: ip ? [ip] : [] });
-        await sweepIpamLeases(this.layout.ipamDir, this.layout.cniNetworkName, sandboxId);
+        const idPrefix = state === undefined;
+        const leased = await sweepIpamLeases(this.layout.ipamDir, this.layout.cniNetworkName, sandboxId, idPrefix);
+        await sweepIptables(this.layout.cniNetworkName, { sandboxId, idPrefix, ips: ip ? [ip, ...leased] : leased });
       }
     }
     if (existsSync(netnsPath)) {
