@@ -1,0 +1,283 @@
+/**
+ * @module OCI runtime-spec config.json for the infra (sandbox) container and for app/init
+ * containers. Pure: everything host-specific (rootfs, netns, infra pid, mount sources) comes in.
+ * Defaults follow containerd's so that images behave as under a kubelet (see
+ * runtime-pipeline.md §4: `runc spec` defaults are too strict for Kubernetes workloads).
+ */
+import type { OciSpec } from './ports.js';
+
+export interface MountInput {
+  destination: string;
+  source: string;
+  type: 'bind' | 'tmpfs';
+  readOnly?: boolean;
+  /** Extra mount options, appended (e.g. "size=65536k" for tmpfs, "rslave" for bind). */
+  options?: string[];
+}
+
+interface CommonSpecInput {
+  /** cgroupfs path relative to each hierarchy, e.g. layout.containerCgroup(podUid, id). */
+  cgroupsPath: string;
+  /** linux.resources as runc takes it (memory/cpu/pids...), passed through. */
+  resources?: Record<string, unknown>;
+  annotations?: Record<string, string>;
+  /** linux.sysctl (namespaced sysctls only: net.*, kernel.shm*, ...). */
+  sysctl?: Record<string, string>;
+}
+
+export interface SandboxSpecInput extends CommonSpecInput {
+  /** The shared read-only infra rootfs holding /catatonit. */
+  rootfs: string;
+  /** The pinned network namespace (layout.netnsPath(sandboxId)). */
+  netnsPath: string;
+  /** Pod hostname: set once here, in the pod's new UTS namespace. */
+  hostname: string;
+  /** Defaults to ["/catatonit", "-P"]. */
+  args?: string[];
+}
+
+export interface ContainerSpecInput extends CommonSpecInput {
+  /** The container's rootfs (an overlay the caller has already mounted). */
+  rootfs: string;
+  readOnlyRootfs?: boolean;
+  /** Resolved from the image config and the container spec by the caller. */
+  args: string[];
+  env: string[];
+  cwd: string;
+  uid: number;
+  gid: number;
+  additionalGids?: number[];
+  /** The running infra container's pid: ipc/uts (and pid when sharePid) are joined through /proc. */
+  infraPid: number;
+  /** The pod's network namespace (joined). */
+  netnsPath: string;
+  /** shareProcessNamespace: join the infra's pid namespace. */
+  sharePid?: boolean;
+  /** Volumes, /etc/hosts, /etc/resolv.conf, /etc/hostname, /dev/shm, termination log. */
+  mounts?: MountInput[];
+  /** securityContext.capabilities, applied to the default set; "ALL" is understood. */
+  capabilities?: { add?: string[]; drop?: string[] };
+  /** securityContext.privileged: every capability. (Devices are not opened up.) */
+  privileged?: boolean;
+  /** securityContext.allowPrivilegeEscalation === false. Default false, as containerd. */
+  noNewPrivileges?: boolean;
+  terminal?: boolean;
+  oomScoreAdj?: number;
+}
+
+/** containerd's (and Docker's) default capability set. */
+export const DEFAULT_CAPABILITIES: readonly string[] = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
+];
+
+/** Every capability runc 1.1 knows on a 6.x kernel (for privileged and add: ["ALL"]). */
+const ALL_CAPABILITIES: readonly string[] = [
+  ...DEFAULT_CAPABILITIES,
+  'CAP_DAC_READ_SEARCH',
+  'CAP_LINUX_IMMUTABLE',
+  'CAP_NET_BROADCAST',
+  'CAP_NET_ADMIN',
+  'CAP_IPC_LOCK',
+  'CAP_IPC_OWNER',
+  'CAP_SYS_MODULE',
+  'CAP_SYS_RAWIO',
+  'CAP_SYS_PTRACE',
+  'CAP_SYS_PACCT',
+  'CAP_SYS_ADMIN',
+  'CAP_SYS_BOOT',
+  'CAP_SYS_NICE',
+  'CAP_SYS_RESOURCE',
+  'CAP_SYS_TIME',
+  'CAP_SYS_TTY_CONFIG',
+  'CAP_LEASE',
+  'CAP_AUDIT_CONTROL',
+  'CAP_MAC_OVERRIDE',
+  'CAP_MAC_ADMIN',
+  'CAP_SYSLOG',
+  'CAP_WAKE_ALARM',
+  'CAP_BLOCK_SUSPEND',
+  'CAP_AUDIT_READ',
+  'CAP_PERFMON',
+  'CAP_BPF',
+  'CAP_CHECKPOINT_RESTORE',
+];
+
+export const DEFAULT_PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+const MASKED_PATHS = [
+  '/proc/acpi',
+  '/proc/asound',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+  '/sys/devices/virtual/powercap',
+];
+const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+interface OciMount {
+  destination: string;
+  type: string;
+  source: string;
+  options: string[];
+}
+
+function defaultMounts(): OciMount[] {
+  return [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    {
+      destination: '/dev/pts',
+      type: 'devpts',
+      source: 'devpts',
+      options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
+    },
+    { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+    { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
+  ];
+}
+
+function toOciMount(m: MountInput): OciMount {
+  if (m.type === 'tmpfs') {
+    const options = ['nosuid', 'nodev', 'mode=1777', ...(m.options ?? [])];
+    if (m.readOnly) options.push('ro');
+    return { destination: m.destination, type: 'tmpfs', source: 'tmpfs', options };
+  }
+  // rprivate: a volume's sub-mounts must not propagate back to the host.
+  return {
+    destination: m.destination,
+    type: 'bind',
+    source: m.source,
+    options: ['rbind', 'rprivate', m.readOnly ? 'ro' : 'rw', ...(m.options ?? [])],
+  };
+}
+
+const depth = (p: string): number => p.split('/').filter(Boolean).length;
+
+/**
+ * The defaults, with any default whose destination a caller mount covers removed, then the
+ * caller's mounts sorted so a parent is mounted before anything inside it (stable otherwise).
+ */
+function mergeMounts(extra: readonly MountInput[]): OciMount[] {
+  const wanted = new Set(extra.map((m) => normalise(m.destination)));
+  const base = defaultMounts().filter((m) => !wanted.has(m.destination));
+  const added = extra.map(toOciMount).map((m, i) => ({ m, i }));
+  added.sort((a, b) => depth(a.m.destination) - depth(b.m.destination) || a.i - b.i);
+  return [...base, ...added.map((x) => x.m)];
+}
+
+function normalise(p: string): string {
+  const trimmed = p.replace(/\/+$/, '');
+  return trimmed === '' ? '/' : trimmed.replace(/\/{2,}/g, '/');
+}
+
+function capabilitySet(input: ContainerSpecInput): string[] {
+  const full = (c: string) => (c.toUpperCase().startsWith('CAP_') ? c.toUpperCase() : `CAP_${c.toUpperCase()}`);
+  if (input.privileged) return [...ALL_CAPABILITIES];
+  const add = (input.capabilities?.add ?? []).map(full);
+  const drop = (input.capabilities?.drop ?? []).map(full);
+  let caps: string[] = drop.includes('CAP_ALL') ? [] : [...DEFAULT_CAPABILITIES];
+  if (add.includes('CAP_ALL')) caps = [...ALL_CAPABILITIES];
+  else for (const c of add) if (!caps.includes(c)) caps.push(c);
+  if (!add.includes('CAP_ALL')) caps = caps.filter((c) => !drop.includes(c) || add.includes(c));
+  return caps;
+}
+
+function linuxCommon(input: CommonSpecInput, namespaces: Array<{ type: string; path?: string }>): Record<string, unknown> {
+  const linux: Record<string, unknown> = {
+    namespaces,
+    cgroupsPath: input.cgroupsPath,
+    // Deny-all first; runc then allows its default device list (null, zero, tty, ...).
+    resources: { devices: [{ allow: false, access: 'rwm' }], ...structuredClone(input.resources ?? {}) },
+    maskedPaths: [...MASKED_PATHS],
+    readonlyPaths: [...READONLY_PATHS],
+  };
+  if (input.sysctl && Object.keys(input.sysctl).length > 0) linux.sysctl = { ...input.sysctl };
+  return linux;
+}
+
+export function buildSandboxSpec(input: SandboxSpecInput): OciSpec {
+  const spec: OciSpec = {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: false,
+      user: { uid: 0, gid: 0 },
+      args: input.args ?? ['/catatonit', '-P'],
+      env: [DEFAULT_PATH_ENV],
+      cwd: '/',
+      // catatonit only sleeps and reaps: it needs no capability.
+      capabilities: { bounding: [], effective: [], permitted: [] },
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1048576, soft: 1048576 }],
+      noNewPrivileges: true,
+    },
+    root: { path: input.rootfs, readonly: true },
+    hostname: input.hostname,
+    mounts: defaultMounts(),
+    linux: linuxCommon(input, [
+      { type: 'pid' },
+      { type: 'network', path: input.netnsPath },
+      { type: 'ipc' },
+      { type: 'uts' },
+      { type: 'mount' },
+    ]),
+  };
+  if (input.annotations) spec.annotations = { ...input.annotations };
+  return spec;
+}
+
+export function buildContainerSpec(input: ContainerSpecInput): OciSpec {
+  const caps = capabilitySet(input);
+  const user: Record<string, unknown> = { uid: input.uid, gid: input.gid };
+  if (input.additionalGids && input.additionalGids.length > 0) user.additionalGids = [...input.additionalGids];
+  const process: Record<string, unknown> = {
+    terminal: input.terminal ?? false,
+    user,
+    args: [...input.args],
+    env: [...input.env],
+    cwd: input.cwd || '/',
+    capabilities: { bounding: caps, effective: caps, permitted: caps },
+    rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1048576, soft: 1048576 }],
+    noNewPrivileges: input.noNewPrivileges ?? false,
+  };
+  if (input.oomScoreAdj !== undefined) process.oomScoreAdj = input.oomScoreAdj;
+  const ns = (type: string) => `/proc/${input.infraPid}/ns/${type}`;
+  // No hostname: runc would sethostname() inside the joined UTS namespace and rename the whole pod (P16).
+  const spec: OciSpec = {
+    ociVersion: '1.0.2',
+    process,
+    root: { path: input.rootfs, readonly: input.readOnlyRootfs ?? false },
+    mounts: mergeMounts(input.mounts ?? []),
+    linux: linuxCommon(input, [
+      input.sharePid ? { type: 'pid', path: ns('pid') } : { type: 'pid' },
+      { type: 'network', path: input.netnsPath },
+      { type: 'ipc', path: ns('ipc') },
+      { type: 'uts', path: ns('uts') },
+      { type: 'mount' },
+    ]),
+  };
+  if (input.privileged) {
+    (spec.linux as Record<string, unknown>).maskedPaths = [];
+    (spec.linux as Record<string, unknown>).readonlyPaths = [];
+  }
+  if (input.annotations) spec.annotations = { ...input.annotations };
+  return spec;
+}
