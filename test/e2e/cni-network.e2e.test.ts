@@ -171,6 +171,18 @@ test('CNI pod network: two sandboxes, hostPort, FORWARD DROP, clean teardown and
   assert.doesNotMatch(sh('ls', [`${layout.ipamDir}/${name}`]), new RegExp(pods[1].ip.replace(/\./g, '\\.')), 'lease released');
   assert.deepEqual(await net.list(), []);
 
+  // Lost cache (only the netns is left): list() names it by its prefix, tearDown still cleans up.
+  const lostId = randomBytes(32).toString('hex');
+  const lost = await net.setUp({ sandboxId: lostId, podUid: 'u', podName: 'p', namespace: 'default', portMappings: [{ hostPort, containerPort: 80, protocol: 'tcp' }] });
+  rmSync(`${layout.cniStateDir}/${lostId}.json`);
+  assert.deepEqual(await net.list(), [lostId.slice(0, 12)]);
+  await net.tearDown(lostId.slice(0, 12));
+  const afterLost = sh('iptables-save', []);
+  assert.doesNotMatch(afterLost, new RegExp(lostId.slice(0, 12)));
+  assert.doesNotMatch(afterLost, new RegExp(`${lost.ip.replace(/\./g, '\\.')}[/:]`), 'firewall and DNAT rules for the lost IP removed');
+  assert.ok(!existsSync(layout.netnsPath(lostId)));
+  assert.deepEqual(await net.list(), []);
+
   // Setup timing: loopback alongside the main chain vs before it.
   const seq = new CniNetwork({ layout, concurrentLoopback: false });
   const timing: Record<string, number[]> = { concurrent: [], sequential: [], tearDown: [] };
@@ -239,5 +251,44 @@ test('a failing plugin rejects naming the plugin and its msg, and what was added
   await net.tearDown(id);
   assert.ok(!existsSync(layout.netnsPath(id)));
   await net.removeAll();
+  assert.ok(!shOk('ip', ['link', 'show', name]), 'bridge removed');
+});
+
+test('concurrent setUp on a fresh bridge, then removeAll tears every sandbox down', { timeout: 60_000 }, async (t) => {
+  assert.equal(process.getuid?.(), 0, 'this e2e test needs root (netns, bridge, iptables)');
+  const r = randomBytes(2).toString('hex');
+  const name = `pptest${r}`;
+  const cidr = `10.${91 + (randomBytes(1)[0] % 9)}.${randomBytes(1)[0]}.0/24`;
+  const dir = mkdtempSync(`${tmpdir()}/peapod-cni-`);
+  const layout = new Layout({
+    dataDir: `${dir}/data`,
+    runDir: `${dir}/run`,
+    socketPath: `${dir}/run/peapod.sock`,
+    podCidr: cidr,
+    bridge: name,
+    instance: name,
+    nodeName: 'test',
+  });
+  const net = new CniNetwork({ layout });
+  t.after(async () => {
+    await net.removeAll().catch((e) => console.error('removeAll in cleanup failed:', e));
+    shOk('ip', ['link', 'del', name]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const ids = [0, 1, 2].map(() => randomBytes(32).toString('hex'));
+  const basePort = 20000 + (randomBytes(2).readUInt16BE() % 30000);
+  const started = performance.now();
+  const sts = await Promise.all(
+    ids.map((id, i) =>
+      net.setUp({ sandboxId: id, podUid: `u${i}`, podName: `p${i}`, namespace: 'default', portMappings: [{ hostPort: basePort + i, containerPort: 80, protocol: 'tcp' }] }),
+    ),
+  );
+  t.diagnostic(`3 concurrent setUps on a fresh bridge: ${(performance.now() - started).toFixed(0)} ms`);
+  assert.equal(new Set(sts.map((s) => s.ip)).size, 3);
+  for (const s of sts) assert.ok(cidrContains(cidr, s.ip));
+  assert.equal((await net.list()).length, 3);
+  await net.removeAll();
+  assert.doesNotMatch(sh('iptables-save', []), new RegExp(name));
+  for (const id of ids) assert.ok(!existsSync(layout.netnsPath(id)));
   assert.ok(!shOk('ip', ['link', 'show', name]), 'bridge removed');
 });
