@@ -22,6 +22,16 @@ export interface SweepScope {
 }
 
 export async function sweepIptables(network: string, scope: SweepScope): Promise<string[]> {
+  // A plugin of another sandbox may change the rules between save and restore, which fails the
+  // whole batch: read again and retry once.
+  try {
+    return await sweepOnce(network, scope);
+  } catch {
+    return await sweepOnce(network, scope);
+  }
+}
+
+async function sweepOnce(network: string, scope: SweepScope): Promise<string[]> {
   const saved = await run('iptables-save', [], { allowFailure: true });
   if (saved.exitCode !== 0) return [];
   const tag = scope.sandboxId !== undefined ? sandboxTag(network, scope.sandboxId, !scope.idPrefix) : networkTag(network);
