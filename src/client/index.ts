@@ -1,0 +1,21 @@
+/** @module The client's public surface. */
+export { PeapodClient } from './peapod-client.js';
+export type {
+  PeapodClientOptions,
+  VersionInfo,
+  ListOptions,
+  WatchOptions,
+  StopWatch,
+  DeleteOptions,
+  LogOptions,
+  ExecOptions,
+  ImageInfo,
+  ImageImportRequest,
+} from './peapod-client.js';
+export type { ExecResult } from './exec-session.js';
+export { DaemonUnreachableError } from './http-call.js';
+export { NoKindMatchError, resourceFor, resourcePath } from './resource-paths.js';
+export type { ResourceInfo } from './resource-paths.js';
+export { UnixSocketTransport, resolveSocketPath, defaultSocketPath } from './transport.js';
+export type { Transport } from './transport.js';
+export { statusToError } from './status-error.js';
