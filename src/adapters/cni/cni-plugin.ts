@@ -40,7 +40,8 @@ export async function invokePlugin(call: PluginCall): Promise<CniResult | undefi
   const type = String(call.conf.type);
   if (!/^[A-Za-z0-9._-]+$/.test(type)) throw new Error(`invalid CNI plugin type ${JSON.stringify(type)}`);
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+    // The plugins exec iptables/ip from PATH; a daemon started with a user PATH may lack sbin.
+    PATH: `${process.env.PATH ? `${process.env.PATH}:` : ''}/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin`,
     CNI_COMMAND: call.command,
     CNI_CONTAINERID: call.containerId,
     CNI_NETNS: call.netns,
