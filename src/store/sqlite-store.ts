@@ -9,6 +9,7 @@ import { AlreadyExistsError, BadRequestError, ConflictError, GoneError, NotFound
 import type { ListOptions, ObjectList, ObjectStore, ResourceName, WatchEvent, WatchEventType } from '../core/ports.js';
 import { isEverything, matchesSelector, parseSelectors, type ObjectSelector } from '../core/selectors.js';
 import type { Mutable } from '../core/mutable.js';
+import { rfc3339Seconds } from '../core/rfc3339.js';
 import type { KubeObject, ObjectMeta } from '../core/types.js';
 import { deepEqual } from './deep-equal.js';
 
@@ -49,10 +50,6 @@ interface HistoryRow {
   type: Change['type'];
   data: string;
   previous: string | null;
-}
-
-export function rfc3339Seconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 export class SqliteStore implements ObjectStore {
