@@ -16,7 +16,8 @@ export const Annotations = {
   containerHash: 'io.kubernetes.container.hash',
   image: 'io.peapod.image.name',
   imageId: 'io.peapod.image.id',
-  logPath: 'io.peapod.log-path',
+  /** The image's STOPSIGNAL, used when the container is stopped. */
+  stopSignal: 'io.peapod.container.stop-signal',
   terminationMessagePath: 'io.kubernetes.container.terminationMessagePath',
 } as const;
 

@@ -68,7 +68,8 @@ export function containerHash(container: Container): string {
   return createHash('sha256').update(stableJson(container)).digest('hex').slice(0, 16);
 }
 
-function stableJson(value: unknown): string {
+/** JSON with object keys sorted: equal values give equal strings whatever their key order. */
+export function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const keys = Object.keys(value as object).sort();

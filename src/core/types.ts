@@ -29,7 +29,9 @@ export interface KubeObject {
   apiVersion?: string;
   kind?: string;
   metadata?: ObjectMeta;
-  [key: string]: unknown;
+  /** Typed loosely here so that every kind (Pod, Namespace, ConfigMap...) is a KubeObject. */
+  spec?: unknown;
+  status?: unknown;
 }
 
 export interface KubeList<T extends KubeObject = KubeObject> {

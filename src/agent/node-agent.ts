@@ -1,0 +1,150 @@
+/**
+ * @module The node agent (the kubelet's job): follows the pods bound to this node through the
+ * PodSource (today the local store), keeps one PodWorker per pod UID, feeds them runtime
+ * changes, cleans up what belongs to no pod, and serves logs/exec lookups for the API.
+ */
+import type { Pod } from '../core/types.js';
+import type { Clock, ExecRequest, ExecStreams, ObjectStore, PodRuntimeAccess, TimerHandle, WatchEvent } from '../core/ports.js';
+import type { Logger } from '../core/logger.js';
+import type { Layout } from '../core/layout.js';
+import { BackOff } from '../core/backoff.js';
+import { BadRequestError } from '../core/errors.js';
+import { latestInstances, type ContainerInstance } from '../core/runtime-view.js';
+import { PodWorker } from './pod-worker.js';
+import type { PodRuntime } from './pod-runtime.js';
+import type { RuntimeState } from './runtime-state.js';
+
+/** Safety-net relist period; exits normally arrive through inotify at once. */
+export const RELIST_PERIOD_MS = 5_000;
+
+export interface NodeAgentDeps {
+  layout: Layout;
+  store: ObjectStore;
+  state: RuntimeState;
+  podRuntime: PodRuntime;
+  clock: Clock;
+  logger: Logger;
+  nodeName: string;
+  hostIP: string;
+  /** Runs `runtime.exec`; kept separate so the agent does not hold the OciRuntime itself. */
+  exec(containerId: string, req: ExecRequest, io: ExecStreams): Promise<number>;
+}
+
+export class NodeAgent implements PodRuntimeAccess {
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly backOff = new BackOff();
+  private readonly imageBackOff = new BackOff();
+  private stopWatch: (() => void) | undefined;
+  private stopStateListener: (() => void) | undefined;
+  private relistTimer: TimerHandle | undefined;
+  private stopped = false;
+
+  constructor(private readonly d: NodeAgentDeps) {}
+
+  async start(): Promise<void> {
+    const { store, state } = this.d;
+    await state.relist();
+    state.start();
+    this.stopStateListener = state.onPodChange((uid) => this.onRuntimeChange(uid));
+    const list = store.list<Pod>('pods', undefined);
+    for (const pod of list.items) this.onPod(pod);
+    this.stopWatch = store.watch('pods', undefined, list.metadata.resourceVersion, (e) => this.onEvent(e));
+    // Whatever runs for a pod the store no longer has (force-deleted while we were down).
+    for (const uid of state.podUids()) if (!this.workers.has(uid)) this.worker(uid).update(undefined);
+    this.scheduleRelist();
+  }
+
+  /** Stops following; leaves every container running (they outlive the daemon). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopWatch?.();
+    this.stopStateListener?.();
+    this.d.state.stop();
+    if (this.relistTimer) this.d.clock.clearTimeout(this.relistTimer);
+    for (const w of this.workers.values()) w.stop();
+  }
+
+  private scheduleRelist(): void {
+    if (this.stopped) return;
+    this.relistTimer = this.d.clock.setTimeout(() => {
+      this.backOff.gc(this.d.clock.now());
+      this.d.state
+        .relist()
+        .catch((err: unknown) => this.d.logger.warn('relist failed', { err: String(err) }))
+        .finally(() => this.scheduleRelist());
+    }, RELIST_PERIOD_MS);
+  }
+
+  private onEvent(e: WatchEvent): void {
+    const pod = e.object as Pod;
+    if (e.type === 'DELETED') {
+      this.workers.get(pod.metadata?.uid ?? '')?.update(undefined);
+      return;
+    }
+    if (e.type === 'ADDED' || e.type === 'MODIFIED') this.onPod(pod);
+  }
+
+  private onPod(pod: Pod): void {
+    if (pod.spec?.nodeName && pod.spec.nodeName !== this.d.nodeName) return;
+    const uid = pod.metadata?.uid;
+    if (!uid) return;
+    this.worker(uid).update(pod);
+  }
+
+  private onRuntimeChange(uid: string): void {
+    const w = this.workers.get(uid);
+    if (w) w.trigger();
+    else if (!this.stopped) this.worker(uid).update(undefined);
+  }
+
+  private worker(uid: string): PodWorker {
+    let w = this.workers.get(uid);
+    if (!w) {
+      w = new PodWorker(uid, {
+        podRuntime: this.d.podRuntime,
+        state: this.d.state,
+        store: this.d.store,
+        clock: this.d.clock,
+        logger: this.d.logger,
+        backOff: this.backOff,
+        imageBackOff: this.imageBackOff,
+        hostIP: this.d.hostIP,
+        onDone: (done) => this.workers.delete(done),
+      });
+      this.workers.set(uid, w);
+    }
+    return w;
+  }
+
+  /** Number of pods with a worker (for metrics and tests). */
+  get podCount(): number {
+    return this.workers.size;
+  }
+
+  // PodRuntimeAccess ------------------------------------------------------------------------
+
+  private instances(pod: Pod, container: string): { current: ContainerInstance; previous?: ContainerInstance } | undefined {
+    const known = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].some((c) => c.name === container);
+    if (!known) throw new BadRequestError(`container ${container} is not valid for pod ${pod.metadata?.name}`);
+    return latestInstances(this.d.state.view(pod.metadata!.uid!)).get(container);
+  }
+
+  logPath(pod: Pod, container: string, previous: boolean): string | undefined {
+    const l = this.instances(pod, container);
+    const inst = previous ? l?.previous : l?.current;
+    return inst ? this.d.layout.containerLogPath(pod.metadata!.uid!, container, inst.restartCount) : undefined;
+  }
+
+  waitForExit(pod: Pod, container: string): Promise<void> {
+    const cur = this.instances(pod, container)?.current;
+    return cur ? this.d.state.waitForExit(cur.id) : Promise.resolve();
+  }
+
+  exec(pod: Pod, container: string, req: ExecRequest, io: ExecStreams): Promise<number> {
+    const cur = this.instances(pod, container)?.current;
+    if (!cur || cur.state !== 'running') {
+      throw new BadRequestError(`container ${container} is not running in pod ${pod.metadata?.name}`);
+    }
+    return this.d.exec(cur.id, req, io);
+  }
+}

@@ -1,0 +1,343 @@
+/**
+ * @module The operations a pod worker executes, each through the ports: create and stop a
+ * sandbox (netns + CNI + catatonit infra), prepare/start/kill a container, remove everything of
+ * a pod. This is the kubelet's kuberuntime manager and the CRI runtime's sandbox service in one.
+ * Failures come back as ContainerStartError with the kubelet's waiting reason.
+ */
+import { randomBytes } from 'node:crypto';
+import { Annotations } from '../core/annotations.js';
+import type { Container, Pod, Volume } from '../core/types.js';
+import type { Clock, ImageRecord, ImageService, OciRuntime, PodHost, PodNetwork, Snapshotter } from '../core/ports.js';
+import type { Layout } from '../core/layout.js';
+import type { Logger } from '../core/logger.js';
+import { buildContainerSpec, buildSandboxSpec, type MountInput } from '../core/oci-spec.js';
+import { resolveProcess, parseImageUser, type EnvEntry } from '../core/container-process.js';
+import { podHostname, podHostsFile, podPortMappings, podResolvConf } from '../core/pod-files.js';
+import { containerHash, type ContainerInstance } from '../core/runtime-view.js';
+import { normalizeImageReference } from '../core/image-reference.js';
+import { parseMemoryBytes } from '../core/quantity.js';
+import type { RuntimeState } from './runtime-state.js';
+
+/** conmon rotates at this size; the kubelet's containerLogMaxSize default. */
+export const LOG_SIZE_MAX = 10 * 1024 * 1024;
+/** The kubelet never stops a container with less than this after the stop signal. */
+export const MIN_GRACE_SECONDS = 2;
+
+export class ContainerStartError extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ContainerStartError';
+  }
+}
+
+export interface PodRuntimeDeps {
+  layout: Layout;
+  runtime: OciRuntime;
+  network: PodNetwork;
+  snapshotter: Snapshotter;
+  host: PodHost;
+  images: ImageService;
+  state: RuntimeState;
+  clock: Clock;
+  logger: Logger;
+  infraRootfs: string;
+  hostResolvConf: string;
+}
+
+export interface PreparedContainer {
+  id: string;
+  name: string;
+}
+
+export function newId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+export class PodRuntime {
+  constructor(private readonly d: PodRuntimeDeps) {}
+
+  /**
+   * netns → (CNI ADD ∥ infra create+start) → pod files and volumes. Undoes what it made on
+   * failure. Returns the sandbox id.
+   */
+  async createSandbox(pod: Pod): Promise<string> {
+    const { layout, runtime, network, host, state } = this.d;
+    const uid = pod.metadata!.uid!;
+    const id = newId();
+    const hostname = podHostname(pod);
+    const annotations = {
+      [Annotations.podUid]: uid,
+      [Annotations.podName]: pod.metadata!.name!,
+      [Annotations.podNamespace]: pod.metadata!.namespace!,
+      [Annotations.containerType]: 'sandbox',
+      [Annotations.containerName]: 'POD',
+      [Annotations.sandboxId]: id,
+    };
+    try {
+      const netnsPath = await network.createNetns(id);
+      const infra = (async () => {
+        const spec = buildSandboxSpec({
+          rootfs: this.d.infraRootfs,
+          netnsPath,
+          hostname,
+          cgroupsPath: layout.containerCgroup(uid, id),
+          annotations,
+        });
+        await runtime.create({ id, spec, logPath: `${layout.containerDir(id)}/infra.log`, logSizeMax: 1024 * 1024 });
+        await runtime.start(id);
+      })();
+      const volumes = this.setUpVolumes(pod);
+      const [net] = await Promise.all([
+        network.setUp({
+          sandboxId: id,
+          podUid: uid,
+          podName: pod.metadata!.name!,
+          namespace: pod.metadata!.namespace!,
+          portMappings: podPortMappings(pod),
+        }),
+        infra,
+        volumes,
+      ]);
+      await host.writePodFiles(uid, {
+        hostname,
+        hosts: podHostsFile(pod, net.ip),
+        resolvConf: podResolvConf(pod, this.d.hostResolvConf),
+      });
+      state.setSandboxIP(id, net.ip);
+      await state.refresh(id);
+      return id;
+    } catch (err) {
+      this.d.logger.warn('sandbox creation failed, undoing', { pod: pod.metadata!.name, err: String(err) });
+      await this.removeSandbox(id);
+      throw err;
+    }
+  }
+
+  private async setUpVolumes(pod: Pod): Promise<void> {
+    const uid = pod.metadata!.uid!;
+    await this.d.host.ensureShm(uid);
+    for (const v of pod.spec!.volumes ?? []) {
+      if (v.emptyDir) {
+        const size = v.emptyDir.sizeLimit !== undefined ? parseMemoryBytes(String(v.emptyDir.sizeLimit)) : undefined;
+        await this.d.host.ensureEmptyDir(uid, v.name, v.emptyDir.medium ?? '', size);
+      } else if (v.hostPath) {
+        await this.d.host.checkHostPath(v.hostPath.path, (v.hostPath.type ?? '') as never);
+      }
+    }
+  }
+
+  /** Kills the infra and tears the network down; keeps the infra's record (the attempt count). */
+  async stopSandbox(sandboxId: string): Promise<void> {
+    const info = this.d.state.get(sandboxId);
+    if (info && (info.status === 'running' || info.status === 'created')) {
+      await this.d.runtime.kill(sandboxId, 'SIGKILL', true).catch(() => {});
+      await withTimeout(this.d.clock, this.d.state.waitForExit(sandboxId), 5000);
+    }
+    await this.d.network.tearDown(sandboxId);
+    await this.d.state.refresh(sandboxId);
+  }
+
+  private async removeSandbox(sandboxId: string): Promise<void> {
+    await this.d.runtime.remove(sandboxId).catch((e: unknown) => this.d.logger.warn('remove infra', { err: String(e) }));
+    await this.d.network.tearDown(sandboxId).catch((e: unknown) => this.d.logger.warn('network teardown', { err: String(e) }));
+    this.d.state.forget(sandboxId);
+  }
+
+  async resolveImage(container: Container): Promise<ImageRecord> {
+    const ref = container.image ?? '';
+    let normalized: string;
+    try {
+      normalized = normalizeImageReference(ref);
+    } catch (err) {
+      throw new ContainerStartError('InvalidImageName', `Failed to apply default image tag "${ref}": ${(err as Error).message}`);
+    }
+    const image = await this.d.images.resolve(normalized);
+    if (image) return image;
+    const local = normalized.startsWith('localhost/');
+    if (container.imagePullPolicy === 'Never' || local) {
+      throw new ContainerStartError('ErrImageNeverPull', `Container image "${ref}" is not present with pull policy of Never`);
+    }
+    throw new ContainerStartError(
+      'ErrImagePull',
+      `failed to pull image "${ref}": image not present locally and pulling from registries is not available in this peapod version; load it with 'peapod image load' or 'peapod image import'`,
+    );
+  }
+
+  /** Everything up to `runc create`: image, rootfs, config, conmon. Undone on failure. */
+  async prepareContainer(
+    pod: Pod,
+    sandboxId: string,
+    container: Container,
+    type: 'init' | 'app',
+    restartCount: number,
+  ): Promise<PreparedContainer> {
+    const { layout, runtime, snapshotter, state } = this.d;
+    const uid = pod.metadata!.uid!;
+    const image = await this.resolveImage(container);
+    const infra = state.get(sandboxId);
+    if (!infra?.pid || infra.status !== 'running') {
+      throw new ContainerStartError('CreateContainerError', 'the pod sandbox is not running');
+    }
+    const id = newId();
+    try {
+      const rootfs = await snapshotter.prepare(id, [...image.layerDirs].reverse());
+      const mounts = await this.containerMounts(pod, container);
+      const env: EnvEntry[] = (container.env ?? [])
+        .filter((e) => e.valueFrom === undefined)
+        .map((e) => ({ name: e.name, value: e.value ?? '', expand: true }));
+      const proc = resolveProcess(container, image.config, env, { hostname: podHostname(pod) });
+      if (proc.args.length === 0) {
+        throw new ContainerStartError('CreateContainerError', 'no command specified');
+      }
+      const imageUser = parseImageUser(image.config.User ?? '');
+      const sc = container.securityContext ?? {};
+      const podSc = pod.spec!.securityContext ?? {};
+      const uidNum = sc.runAsUser ?? podSc.runAsUser ?? imageUser.uid ?? 0;
+      const gidNum = sc.runAsGroup ?? podSc.runAsGroup ?? imageUser.gid ?? 0;
+      const imageName = normalizeImageReference(container.image ?? '');
+      const spec = buildContainerSpec({
+        rootfs,
+        args: proc.args,
+        env: proc.env,
+        cwd: proc.cwd,
+        uid: uidNum,
+        gid: gidNum,
+        infraPid: infra.pid,
+        netnsPath: layout.netnsPath(sandboxId),
+        sharePid: pod.spec!.shareProcessNamespace === true,
+        mounts,
+        cgroupsPath: layout.containerCgroup(uid, id),
+        annotations: {
+          [Annotations.podUid]: uid,
+          [Annotations.podName]: pod.metadata!.name!,
+          [Annotations.podNamespace]: pod.metadata!.namespace!,
+          [Annotations.containerName]: container.name,
+          [Annotations.containerType]: type,
+          [Annotations.sandboxId]: sandboxId,
+          [Annotations.restartCount]: String(restartCount),
+          [Annotations.containerHash]: containerHash(container),
+          [Annotations.image]: imageName,
+          [Annotations.imageId]: image.repoDigests[0] ?? `${imageName.replace(/:[^:/]+$/, '')}@${image.id}`,
+          [Annotations.stopSignal]: image.config.StopSignal ?? 'SIGTERM',
+        },
+      });
+      await runtime.create({ id, spec, logPath: layout.containerLogPath(uid, container.name, restartCount), logSizeMax: LOG_SIZE_MAX });
+      await state.refresh(id);
+      return { id, name: container.name };
+    } catch (err) {
+      await runtime.remove(id).catch(() => {});
+      await snapshotter.remove(id).catch(() => {});
+      state.forget(id);
+      if (err instanceof ContainerStartError) throw err;
+      throw new ContainerStartError('CreateContainerError', errorText(err));
+    }
+  }
+
+  async startContainer(prepared: PreparedContainer): Promise<void> {
+    try {
+      await this.d.runtime.start(prepared.id);
+    } catch (err) {
+      throw new ContainerStartError('RunContainerError', errorText(err));
+    } finally {
+      await this.d.state.refresh(prepared.id);
+    }
+  }
+
+  /**
+   * Stop signal, then SIGKILL once `deadline()` (epoch ms, re-read so that a second delete can
+   * shorten it) has passed, but never less than 2 s after the stop signal.
+   */
+  async killContainer(instance: ContainerInstance, deadline: () => number, sharedPid: boolean): Promise<void> {
+    const { runtime, state, clock } = this.d;
+    const info = state.get(instance.id);
+    if (!info || (info.status !== 'running' && info.status !== 'created')) return;
+    const signal = info.annotations[Annotations.stopSignal] || 'SIGTERM';
+    if (info.status === 'running') {
+      const floor = clock.now() + MIN_GRACE_SECONDS * 1000;
+      await runtime.kill(instance.id, signal, sharedPid).catch(() => {});
+      const exited = state.waitForExit(instance.id);
+      for (;;) {
+        const left = Math.max(deadline(), floor) - clock.now();
+        if (left <= 0) break;
+        if (await withTimeout(clock, exited, Math.min(left, 250))) return;
+      }
+    }
+    await runtime.kill(instance.id, 'SIGKILL', true).catch(() => {});
+    if (!(await withTimeout(clock, state.waitForExit(instance.id), 5000))) await state.refresh(instance.id);
+  }
+
+  /** Removes one container instance: runtime state, conmon leftovers, rootfs. */
+  async removeContainer(id: string): Promise<void> {
+    await this.d.runtime.remove(id).catch((e: unknown) => this.d.logger.warn('remove container', { id, err: String(e) }));
+    await this.d.snapshotter.remove(id).catch((e: unknown) => this.d.logger.warn('remove snapshot', { id, err: String(e) }));
+    this.d.state.forget(id);
+  }
+
+  /** Removes everything a pod made on the host. Idempotent. */
+  async removePod(podUid: string): Promise<void> {
+    const records = this.d.state.podContainers(podUid);
+    const sandboxes = records.filter((r) => r.annotations[Annotations.containerType] === 'sandbox');
+    for (const r of records.filter((x) => !sandboxes.includes(x))) await this.removeContainer(r.id);
+    for (const s of sandboxes) await this.removeSandbox(s.id);
+    await this.d.host.removePodDir(podUid);
+    await this.d.host.removePodCgroup(podUid);
+  }
+
+  private async containerMounts(pod: Pod, container: Container): Promise<MountInput[]> {
+    const { layout, host } = this.d;
+    const uid = pod.metadata!.uid!;
+    const podDir = layout.podDir(uid);
+    const mounts: MountInput[] = [];
+    const targets = new Set((container.volumeMounts ?? []).map((m) => m.mountPath));
+    for (const m of container.volumeMounts ?? []) {
+      const volume = (pod.spec!.volumes ?? []).find((v) => v.name === m.name);
+      if (!volume) throw new ContainerStartError('CreateContainerConfigError', `volume "${m.name}" not found`);
+      let source = this.volumeSource(uid, volume);
+      if (m.subPath) {
+        try {
+          source = await host.ensureSubPath(source, m.subPath);
+        } catch (err) {
+          throw new ContainerStartError('CreateContainerConfigError', `failed to prepare subPath for volumeMount "${m.name}" of container "${container.name}": ${errorText(err)}`);
+        }
+      }
+      mounts.push({ destination: m.mountPath, source, type: 'bind', readOnly: m.readOnly === true });
+    }
+    const add = (destination: string, source: string, readOnly = false): void => {
+      if (!targets.has(destination)) mounts.push({ destination, source, type: 'bind', readOnly });
+    };
+    add('/etc/hosts', `${podDir}/etc-hosts`);
+    add('/etc/resolv.conf', `${podDir}/resolv.conf`);
+    add('/etc/hostname', `${podDir}/hostname`);
+    add('/dev/shm', `${podDir}/shm`);
+    return mounts;
+  }
+
+  private volumeSource(uid: string, volume: Volume): string {
+    if (volume.emptyDir) return this.d.layout.emptyDirPath(uid, volume.name);
+    if (volume.hostPath) return volume.hostPath.path;
+    throw new ContainerStartError(
+      'CreateContainerConfigError',
+      `volume "${volume.name}": this volume type is not supported yet (emptyDir and hostPath are)`,
+    );
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Resolves true if `p` settled within `ms` on the given clock. */
+export function withTimeout(clock: Clock, p: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const t = clock.setTimeout(() => resolve(false), ms);
+    const done = (): void => {
+      clock.clearTimeout(t);
+      resolve(true);
+    };
+    p.then(done, done);
+  });
+}
+

@@ -1,0 +1,190 @@
+/**
+ * @module The agent's view of the runtime, the kubelet's PLEG + runtime cache in one: a full
+ * relist (one `runc list` plus the bundles' annotations) at start and every few seconds as a
+ * safety net, and a single-container refresh whenever conmon writes an exit file. Pod workers
+ * read per-pod views from here instead of asking the runtime themselves.
+ */
+import { Annotations } from '../core/annotations.js';
+import type { OciContainerInfo, OciRuntime, PodNetwork } from '../core/ports.js';
+import type { ContainerInstance, PodRuntimeView, SandboxInstance } from '../core/runtime-view.js';
+import type { Logger } from '../core/logger.js';
+
+export class RuntimeState {
+  private readonly containers = new Map<string, OciContainerInfo>();
+  private readonly sandboxIPs = new Map<string, string>();
+  private readonly exitWaiters = new Map<string, Set<() => void>>();
+  private readonly listeners = new Set<(podUid: string) => void>();
+  private stopExitWatch: (() => void) | undefined;
+
+  constructor(
+    private readonly runtime: OciRuntime,
+    private readonly network: PodNetwork,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Starts following exits. Call `relist` once before serving. */
+  start(): void {
+    this.stopExitWatch = this.runtime.onExit((id) => void this.refresh(id));
+  }
+
+  stop(): void {
+    this.stopExitWatch?.();
+  }
+
+  /** Called with a pod uid whenever something of that pod changed in the runtime. */
+  onPodChange(listener: (podUid: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async relist(): Promise<void> {
+    const all = await this.runtime.list();
+    const seen = new Set<string>();
+    const changed = new Set<string>();
+    for (const info of all) {
+      seen.add(info.id);
+      const before = this.containers.get(info.id);
+      if (!before || before.status !== info.status || before.exitCode !== info.exitCode) {
+        changed.add(podUidOf(info));
+      }
+      this.containers.set(info.id, info);
+      if (info.status !== 'running' && info.status !== 'created') this.resolveExit(info.id);
+    }
+    for (const [id, info] of this.containers) {
+      if (!seen.has(id)) {
+        this.containers.delete(id);
+        this.resolveExit(id);
+        changed.add(podUidOf(info));
+      }
+    }
+    // Adopted sandboxes (daemon restart) need their IP from the network's cache.
+    for (const info of all) {
+      if (isSandbox(info) && info.status === 'running' && !this.sandboxIPs.has(info.id)) {
+        const status = await this.network.status(info.id).catch(() => undefined);
+        if (status) this.sandboxIPs.set(info.id, status.ip);
+      }
+    }
+    for (const uid of changed) this.emit(uid);
+  }
+
+  /** Re-reads one container (after an exit file appeared, or after the agent changed it). */
+  async refresh(id: string): Promise<OciContainerInfo | undefined> {
+    const info = await this.runtime.inspect(id).catch((err: unknown) => {
+      this.logger.warn('inspect failed', { id, err: String(err) });
+      return undefined;
+    });
+    const before = this.containers.get(id);
+    if (info) this.containers.set(id, info);
+    else this.containers.delete(id);
+    if (!info || (info.status !== 'running' && info.status !== 'created')) this.resolveExit(id);
+    const uid = info ? podUidOf(info) : before ? podUidOf(before) : undefined;
+    if (uid) this.emit(uid);
+    return info;
+  }
+
+  /** Forgets a removed container without asking the runtime. */
+  forget(id: string): void {
+    this.containers.delete(id);
+    this.sandboxIPs.delete(id);
+    this.resolveExit(id);
+  }
+
+  setSandboxIP(sandboxId: string, ip: string): void {
+    this.sandboxIPs.set(sandboxId, ip);
+  }
+
+  /** Resolves when the container is no longer running (or is unknown). */
+  waitForExit(id: string): Promise<void> {
+    const info = this.containers.get(id);
+    if (!info || (info.status !== 'running' && info.status !== 'created')) return Promise.resolve();
+    return new Promise((resolve) => {
+      const set = this.exitWaiters.get(id) ?? new Set();
+      set.add(resolve);
+      this.exitWaiters.set(id, set);
+    });
+  }
+
+  get(id: string): OciContainerInfo | undefined {
+    return this.containers.get(id);
+  }
+
+  /** Pod uids that have anything in the runtime. */
+  podUids(): Set<string> {
+    const out = new Set<string>();
+    for (const info of this.containers.values()) {
+      const uid = podUidOf(info);
+      if (uid) out.add(uid);
+    }
+    return out;
+  }
+
+  /** Raw runtime records of one pod (sandboxes included). */
+  podContainers(podUid: string): OciContainerInfo[] {
+    return [...this.containers.values()].filter((c) => podUidOf(c) === podUid);
+  }
+
+  view(podUid: string): PodRuntimeView {
+    const sandboxes: SandboxInstance[] = [];
+    const containers: ContainerInstance[] = [];
+    for (const info of this.podContainers(podUid)) {
+      if (isSandbox(info)) {
+        const ip = this.sandboxIPs.get(info.id);
+        sandboxes.push({
+          id: info.id,
+          ready: info.status === 'running' && ip !== undefined,
+          createdAt: Date.parse(info.createdAt),
+          ...(ip ? { ip } : {}),
+        });
+      } else {
+        containers.push(toInstance(info));
+      }
+    }
+    sandboxes.sort((a, b) => b.createdAt - a.createdAt);
+    return { sandboxes, containers };
+  }
+
+  private resolveExit(id: string): void {
+    const set = this.exitWaiters.get(id);
+    if (!set) return;
+    this.exitWaiters.delete(id);
+    for (const resolve of set) resolve();
+  }
+
+  private emit(uid: string): void {
+    if (!uid) return;
+    for (const l of this.listeners) l(uid);
+  }
+}
+
+export function podUidOf(info: OciContainerInfo): string {
+  return info.annotations[Annotations.podUid] ?? '';
+}
+
+export function isSandbox(info: OciContainerInfo): boolean {
+  return info.annotations[Annotations.containerType] === 'sandbox';
+}
+
+function toInstance(info: OciContainerInfo): ContainerInstance {
+  const a = info.annotations;
+  const state =
+    info.status === 'stopped' ? 'exited' : info.status === 'running' ? 'running' : info.status === 'created' ? 'created' : 'unknown';
+  const inst: ContainerInstance = {
+    id: info.id,
+    name: a[Annotations.containerName] ?? '',
+    type: a[Annotations.containerType] === 'init' ? 'init' : 'app',
+    restartCount: Number(a[Annotations.restartCount] ?? 0),
+    state,
+    createdAt: Date.parse(info.createdAt),
+    hash: a[Annotations.containerHash] ?? '',
+    image: a[Annotations.image] ?? '',
+    imageId: a[Annotations.imageId] ?? '',
+    sandboxId: a[Annotations.sandboxId] ?? '',
+  };
+  if (info.startedAt) inst.startedAt = Date.parse(info.startedAt);
+  if (info.finishedAt) inst.finishedAt = Date.parse(info.finishedAt);
+  if (info.exitCode !== undefined) inst.exitCode = info.exitCode;
+  if (state === 'exited') {
+    inst.reason = info.oomKilled ? 'OOMKilled' : inst.exitCode === 0 ? 'Completed' : 'Error';
+  }
+  return inst;
+}

@@ -1,0 +1,93 @@
+/**
+ * @module The daemon's flags and the NodeConfig they make. Every path, runc root, netns prefix,
+ * cgroup and CNI network derives from these, so two daemons can run side by side.
+ */
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { NodeConfig } from '../core/layout.js';
+
+export const DEFAULT_DATA_DIR = '/var/lib/peapod';
+export const DEFAULT_RUN_DIR = '/run/peapod';
+export const DEFAULT_POD_CIDR = '10.90.0.0/16';
+export const DEFAULT_BRIDGE = 'peapod0';
+
+export const SERVE_USAGE = `Usage: peapod serve [flags]
+
+Runs the peapod daemon: the Kubernetes API on a local unix socket and the node agent that runs
+the pods. Containers keep running when the daemon stops; the next start adopts them.
+
+Flags:
+  --data-dir DIR     state, images, pod volumes and logs (default ${DEFAULT_DATA_DIR})
+  --run-dir DIR      runtime state: runc root, exit files, conmon sockets (default ${DEFAULT_RUN_DIR})
+  --socket PATH      the API's unix socket (default <run-dir>/peapod.sock)
+  --pod-cidr CIDR    pod addresses (default ${DEFAULT_POD_CIDR})
+  --bridge NAME      the pods' bridge device (default ${DEFAULT_BRIDGE})
+  --node-name NAME   this node's name (default: the host name)
+  --log-level LEVEL  debug, info, warn or error (default info)
+  -h, --help         show this help
+`;
+
+export interface DaemonOptions {
+  config: NodeConfig;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class UsageError extends Error {}
+
+/** The config derived from the flags every daemon command shares (serve, reset). */
+export function parseNodeFlags(argv: string[], extra: Record<string, { type: 'string' | 'boolean'; short?: string }> = {}) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: false,
+      strict: true,
+      options: {
+        'data-dir': { type: 'string' },
+        'run-dir': { type: 'string' },
+        socket: { type: 'string' },
+        'pod-cidr': { type: 'string' },
+        bridge: { type: 'string' },
+        'node-name': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        ...extra,
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const dataDir = stripSlash(String(v['data-dir'] ?? DEFAULT_DATA_DIR));
+  const runDir = stripSlash(String(v['run-dir'] ?? DEFAULT_RUN_DIR));
+  const podCidr = String(v['pod-cidr'] ?? DEFAULT_POD_CIDR);
+  const bridge = String(v.bridge ?? DEFAULT_BRIDGE);
+  if (!dataDir.startsWith('/') || !runDir.startsWith('/')) throw new UsageError('--data-dir and --run-dir must be absolute paths');
+  if (!/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.test(podCidr) || Number(podCidr.split('/')[1]) > 30) {
+    throw new UsageError(`--pod-cidr ${podCidr}: want an IPv4 CIDR of at most /30, like ${DEFAULT_POD_CIDR}`);
+  }
+  if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(bridge)) throw new UsageError(`--bridge ${bridge}: not a valid interface name (1-15 characters)`);
+  const logLevel = String(v['log-level'] ?? 'info');
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new UsageError(`--log-level ${logLevel}: want debug, info, warn or error`);
+  const config: NodeConfig = {
+    dataDir,
+    runDir,
+    socketPath: String(v.socket ?? `${runDir}/peapod.sock`),
+    podCidr,
+    bridge,
+    instance: instanceName(runDir),
+    nodeName: String(v['node-name'] ?? hostname()).toLowerCase(),
+  };
+  return { config, logLevel: logLevel as DaemonOptions['logLevel'], help: v.help === true, values: v };
+}
+
+/** "peapod" for the default run dir, "peapod-<6 hex>" for any other. */
+export function instanceName(runDir: string): string {
+  if (runDir === DEFAULT_RUN_DIR) return 'peapod';
+  return `peapod-${createHash('sha256').update(runDir).digest('hex').slice(0, 6)}`;
+}
+
+function stripSlash(p: string): string {
+  return p.length > 1 ? p.replace(/\/+$/, '') : p;
+}

@@ -1,0 +1,176 @@
+/**
+ * @module `peapod serve`: the composition root. Parses flags, wires the adapters into the node
+ * agent and the API server, adopts what already runs, and shuts down cleanly on SIGTERM/SIGINT
+ * leaving every pod running.
+ */
+import { mkdirSync, readFileSync, writeFileSync, rmSync, chmodSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { Layout } from '../core/layout.js';
+import type { Logger } from '../core/logger.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { RuncRuntime, detectOciRuntime } from '../adapters/runc/runc-runtime.js';
+import { CriLogReader } from '../adapters/conmon/cri-log-reader.js';
+import { CniNetwork } from '../adapters/cni/cni-network.js';
+import { OverlaySnapshotter } from '../adapters/rootfs/overlay-snapshotter.js';
+import { HostPodHost } from '../adapters/system/pod-host.js';
+import { ensureInfraRootfs } from '../adapters/system/infra-rootfs.js';
+import { systemClock } from '../adapters/system/system-clock.js';
+import { createImageStore } from '../images/create-image-store.js';
+import { createApiServer } from '../api/server.js';
+import { RuntimeState } from '../agent/runtime-state.js';
+import { PodRuntime } from '../agent/pod-runtime.js';
+import { NodeAgent } from '../agent/node-agent.js';
+import { Annotations } from '../core/annotations.js';
+import { createLogger } from './logger.js';
+import { parseNodeFlags, SERVE_USAGE, UsageError } from './config.js';
+
+export async function runDaemon(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseNodeFlags(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`peapod serve: ${err.message}\n\n${SERVE_USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (parsed.help) {
+    process.stdout.write(SERVE_USAGE);
+    return 0;
+  }
+  if (process.getuid?.() !== 0) {
+    process.stderr.write('peapod serve: must run as root (it creates namespaces, mounts and cgroups)\n');
+    return 1;
+  }
+  const logger = createLogger(parsed.logLevel);
+  const daemon = await startDaemon(new Layout(parsed.config), logger).catch((err: unknown) => {
+    logger.error('start failed', { err: err instanceof Error ? err.message : String(err) });
+    return undefined;
+  });
+  if (!daemon) return 1;
+  return new Promise<number>((resolve) => {
+    const shutdown = (signal: string): void => {
+      logger.info('shutting down; pods keep running', { signal });
+      void daemon.close().then(() => resolve(0));
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+}
+
+export interface RunningDaemon {
+  close(): Promise<void>;
+}
+
+export async function startDaemon(layout: Layout, logger: Logger): Promise<RunningDaemon> {
+  const started = Date.now();
+  const config = layout.config;
+  for (const dir of [layout.dataDir, layout.runDir]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const pidFile = `${layout.runDir}/peapod.pid`;
+  const other = runningDaemonPid(pidFile);
+  if (other !== undefined) throw new Error(`another peapod daemon (pid ${other}) uses ${layout.runDir}; stop it first`);
+  writeFileSync(pidFile, `${process.pid}\n`);
+
+  const store = new SqliteStore(layout.dbPath, {
+    onListenerError: (err) => logger.error('watch listener failed', { err: String(err) }),
+  });
+  const infraRootfs = await ensureInfraRootfs(layout);
+  const oci = await detectOciRuntime(layout, infraRootfs);
+  const runtime = new RuncRuntime({ layout, runtimePath: oci.path });
+  const network = new CniNetwork({ layout });
+  const snapshotter = new OverlaySnapshotter({ layout });
+  const host = new HostPodHost({ layout });
+  const state = new RuntimeState(runtime, network, logger);
+  const images = createImageStore(layout, (imageId) =>
+    state.podUids().size > 0 && [...state.podUids()].some((uid) => state.podContainers(uid).some((c) => c.annotations[Annotations.imageId]?.endsWith(imageId) || c.annotations[Annotations.imageId] === imageId)),
+  );
+  const hostIP = primaryHostIP(config.bridge);
+  const podRuntime = new PodRuntime({
+    layout,
+    runtime,
+    network,
+    snapshotter,
+    host,
+    images,
+    state,
+    clock: systemClock,
+    logger,
+    infraRootfs,
+    hostResolvConf: readHostResolvConf(),
+  });
+  const agent = new NodeAgent({
+    layout,
+    store,
+    state,
+    podRuntime,
+    clock: systemClock,
+    logger,
+    nodeName: config.nodeName,
+    hostIP,
+    exec: (id, req, io) => runtime.exec(id, req, io),
+  });
+  await agent.start();
+  const api = createApiServer({
+    store,
+    images,
+    runtime: agent,
+    logs: new CriLogReader(),
+    nodeName: config.nodeName,
+    clock: systemClock,
+    logger,
+  });
+  await api.listen(config.socketPath);
+  chmodSync(config.socketPath, 0o600);
+  logger.info('peapod serving', {
+    socket: config.socketPath,
+    runtime: oci.name,
+    node: config.nodeName,
+    pods: agent.podCount,
+    startupMs: Date.now() - started,
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    close: () =>
+      (closing ??= (async () => {
+        await api.close();
+        await agent.stop();
+        store.close();
+        rmSync(pidFile, { force: true });
+      })()),
+  };
+}
+
+function runningDaemonPid(pidFile: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return /peapod|node/.test(cmdline) && /serve/.test(cmdline) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function readHostResolvConf(): string {
+  try {
+    return readFileSync('/etc/resolv.conf', 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** The node's address: the first non-internal IPv4 address that is not on our own bridge. */
+function primaryHostIP(bridge: string): string {
+  for (const [name, addrs] of Object.entries(networkInterfaces())) {
+    if (name === bridge || name.startsWith('veth')) continue;
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
