@@ -1,0 +1,289 @@
+/**
+ * @module OciRuntime on conmon + runc (or crun). Every container is a directory under
+ * layout.containersDir that doubles as its OCI bundle; the runtime state lives under a private
+ * `--root` (never /run/runc, P14). Nothing is remembered in memory that the disk does not also
+ * hold, so a new instance on the same layout adopts what an earlier daemon started.
+ */
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Layout } from '../../core/layout.js';
+import type {
+  ContainerCreateRequest,
+  ExecRequest,
+  ExecStreams,
+  OciContainerInfo,
+  OciRuntime,
+  OciSpec,
+  OciStatus,
+} from '../../core/ports.js';
+import { CommandError } from '../../core/errors.js';
+import { run } from '../process/run.js';
+import { spawnConmon } from './conmon-spawn.js';
+import {
+  CONFIG,
+  conmonAlive,
+  CREATED,
+  exists,
+  PERSIST,
+  readConmonPid,
+  readExitFile,
+  readText,
+  removeContainerDir,
+  STARTED,
+} from './container-files.js';
+import { ExitWatcher } from './exit-watcher.js';
+import { runExec } from './runc-exec.js';
+import { conmonFailureText, isGoneMessage, runtimeErrorText } from './runtime-message.js';
+
+export { detectOciRuntime } from './detect-oci-runtime.js';
+export { ExecTimeoutError } from './runc-exec.js';
+
+export interface RuncRuntimeOptions {
+  layout: Layout;
+  /** /usr/sbin/runc or /usr/bin/crun. */
+  runtimePath: string;
+  conmonPath?: string;
+}
+
+/** A `runc create` (through conmon) failed; `message` is the runtime's own error text. */
+export class CreateContainerError extends Error {
+  readonly code = 'PEAPOD_CREATE_CONTAINER_FAILED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'CreateContainerError';
+  }
+}
+
+interface RuncState {
+  id: string;
+  pid: number;
+  status: string;
+  created?: string;
+}
+
+export class RuncRuntime implements OciRuntime {
+  readonly name: string;
+  private readonly layout: Layout;
+  private readonly runtimePath: string;
+  private readonly conmonPath: string;
+  private readonly annotationCache = new Map<string, Record<string, string>>();
+  private readonly exits: ExitWatcher;
+
+  constructor(opts: RuncRuntimeOptions) {
+    this.layout = opts.layout;
+    this.runtimePath = opts.runtimePath;
+    this.conmonPath = opts.conmonPath ?? '/usr/bin/conmon';
+    this.name = /crun$/.test(opts.runtimePath) ? 'crun' : 'runc';
+    this.exits = new ExitWatcher(this.layout.exitDir);
+  }
+
+  private get tmpDir(): string {
+    return `${this.layout.runDir}/tmp`;
+  }
+
+  private runtime(args: string[], allowFailure = false) {
+    return run(this.runtimePath, ['--root', this.layout.runcRoot, ...args], { allowFailure });
+  }
+
+  async create(req: ContainerCreateRequest): Promise<{ pid: number }> {
+    const { id } = req;
+    const dir = this.layout.containerDir(id);
+    const persist = `${dir}/${PERSIST}`;
+    await Promise.all([
+      mkdir(persist, { recursive: true }),
+      mkdir(this.layout.exitDir, { recursive: true }),
+      mkdir(this.layout.conmonSocketDir, { recursive: true }),
+      mkdir(this.layout.runcRoot, { recursive: true }),
+      mkdir(this.tmpDir, { recursive: true }),
+      mkdir(dirname(req.logPath), { recursive: true }),
+    ]);
+    // A leftover exit file from an earlier container with this id would read as this one's exit.
+    await Promise.all([rm(`${this.layout.exitDir}/${id}`, { force: true }), rm(`${persist}/exit`, { force: true }), rm(`${persist}/oom`, { force: true })]);
+    this.exits.forget(id);
+    await writeFile(`${dir}/${CONFIG}`, JSON.stringify(req.spec));
+    await writeFile(`${dir}/${CREATED}`, new Date().toISOString());
+    this.annotationCache.set(id, { ...(req.spec.annotations ?? {}) });
+    let result;
+    try {
+      result = await spawnConmon(
+        {
+          conmonPath: this.conmonPath,
+          runtimePath: this.runtimePath,
+          runcRoot: this.layout.runcRoot,
+          id,
+          name: req.spec.annotations?.['io.kubernetes.container.name'] ?? id,
+          bundle: dir,
+          persistDir: persist,
+          exitDir: this.layout.exitDir,
+          socketDir: this.layout.conmonSocketDir,
+          logPath: req.logPath,
+          ...(req.logSizeMax !== undefined ? { logSizeMax: req.logSizeMax } : {}),
+        },
+        { cwd: dir, tmpDir: this.tmpDir, timeoutMs: req.timeoutMs ?? 60_000 },
+      );
+    } catch (e) {
+      await this.remove(id).catch(() => {});
+      throw new CreateContainerError((e as Error).message);
+    }
+    if (!result.ok) {
+      await this.remove(id).catch(() => {});
+      throw new CreateContainerError(conmonFailureText(result.message, this.name));
+    }
+    return { pid: result.pid };
+  }
+
+  async start(id: string): Promise<void> {
+    const r = await this.runtime(['start', id], true);
+    if (r.exitCode !== 0) {
+      throw new CommandError(`${this.name} start ${id}`, r.exitCode, r.stderr, runtimeErrorText(r.stderr || r.stdout));
+    }
+    await writeFile(`${this.layout.containerDir(id)}/${STARTED}`, new Date().toISOString());
+  }
+
+  async kill(id: string, signal: string, all = false): Promise<void> {
+    const sig = signal.replace(/^SIG/i, '').toUpperCase();
+    const r = await this.runtime(['kill', ...(all ? ['--all'] : []), id, sig], true);
+    if (r.exitCode === 0) return;
+    const text = runtimeErrorText(r.stderr || r.stdout);
+    // Nothing left to signal: the caller wanted it dead, and it is.
+    if (isGoneMessage(text)) return;
+    throw new CommandError(`${this.name} kill ${id} ${sig}`, r.exitCode, r.stderr, text);
+  }
+
+  async remove(id: string): Promise<void> {
+    const dir = this.layout.containerDir(id);
+    const conmonPid = await readConmonPid(dir);
+    const r = await this.runtime(['delete', '--force', id], true);
+    if (r.exitCode !== 0) {
+      const text = runtimeErrorText(r.stderr || r.stdout);
+      if (!isGoneMessage(text)) throw new CommandError(`${this.name} delete --force ${id}`, r.exitCode, r.stderr, text);
+    }
+    // conmon writes the exit file after the delete killed the process: wait for it to go, so
+    // nothing is written back after the cleanup below.
+    if (conmonPid !== undefined) await this.waitConmonGone(conmonPid, id);
+    await Promise.all([
+      rm(`${this.layout.exitDir}/${id}`, { force: true }),
+      rm(`${this.layout.conmonSocketDir}/${id}`, { force: true }),
+    ]);
+    await removeContainerDir(dir);
+    this.annotationCache.delete(id);
+    this.exits.forget(id);
+  }
+
+  private async waitConmonGone(pid: number, id: string): Promise<void> {
+    for (let waited = 0; waited < 2000; waited += 20) {
+      if (!(await conmonAlive(pid, id))) return;
+      await sleep(20);
+    }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+
+  async inspect(id: string): Promise<OciContainerInfo | undefined> {
+    if (!(await exists(`${this.layout.containerDir(id)}/${CONFIG}`))) return undefined;
+    const r = await this.runtime(['state', id], true);
+    let state: RuncState | undefined;
+    if (r.exitCode === 0) {
+      try {
+        state = JSON.parse(r.stdout) as RuncState;
+      } catch {
+        state = undefined;
+      }
+    }
+    return this.describe(id, state);
+  }
+
+  async list(): Promise<OciContainerInfo[]> {
+    let entries: string[];
+    try {
+      entries = await readdir(this.layout.containersDir);
+    } catch {
+      return [];
+    }
+    const ids = (await Promise.all(entries.map(async (e) => ((await exists(`${this.layout.containerDir(e)}/${CONFIG}`)) ? e : undefined)))).filter(
+      (e): e is string => e !== undefined,
+    );
+    if (ids.length === 0) return [];
+    const states = new Map<string, RuncState>();
+    const r = await this.runtime(['list', '--format', 'json'], true);
+    if (r.exitCode === 0 && r.stdout.trim() !== '') {
+      const parsed = JSON.parse(r.stdout) as RuncState[] | null;
+      for (const s of parsed ?? []) states.set(s.id, s);
+    }
+    const infos = await Promise.all(ids.map((id) => this.describe(id, states.get(id))));
+    return infos.filter((i): i is OciContainerInfo => i !== undefined);
+  }
+
+  private async annotations(id: string): Promise<Record<string, string> | undefined> {
+    const cached = this.annotationCache.get(id);
+    if (cached) return cached;
+    const text = await readText(`${this.layout.containerDir(id)}/${CONFIG}`);
+    if (text === undefined) return undefined;
+    let spec: OciSpec;
+    try {
+      spec = JSON.parse(text) as OciSpec;
+    } catch {
+      return undefined;
+    }
+    const annotations = { ...(spec.annotations ?? {}) };
+    this.annotationCache.set(id, annotations);
+    return annotations;
+  }
+
+  private async describe(id: string, state: RuncState | undefined): Promise<OciContainerInfo | undefined> {
+    const dir = this.layout.containerDir(id);
+    const [annotations, created, started, exitRun, exitPersist, oomPersist, oomCwd] = await Promise.all([
+      this.annotations(id),
+      readText(`${dir}/${CREATED}`),
+      readText(`${dir}/${STARTED}`),
+      readExitFile(`${this.layout.exitDir}/${id}`),
+      readExitFile(`${dir}/${PERSIST}/exit`),
+      exists(`${dir}/${PERSIST}/oom`),
+      exists(`${dir}/oom`),
+    ]);
+    if (annotations === undefined) return undefined;
+    const exit = exitRun ?? exitPersist;
+    let status: OciStatus;
+    let pid: number | undefined;
+    if (exit) {
+      status = 'stopped';
+    } else if (state && (state.status === 'running' || state.status === 'created' || state.status === 'paused')) {
+      status = state.status === 'created' ? 'created' : 'running';
+      pid = state.pid > 0 ? state.pid : undefined;
+    } else if (state) {
+      // Stopped but conmon has not written the code yet: still "running" until the exit file
+      // (and the onExit event) lands, so a stopped container always has an exit code.
+      const conmonPid = await readConmonPid(dir);
+      status = conmonPid !== undefined && (await conmonAlive(conmonPid, id)) ? 'running' : 'unknown';
+    } else {
+      // Bundle on disk, runtime and exit file know nothing: what a host reboot leaves.
+      status = 'unknown';
+    }
+    const info: OciContainerInfo = {
+      id,
+      annotations,
+      status,
+      createdAt: created?.trim() || state?.created || new Date(0).toISOString(),
+    };
+    if (pid !== undefined) info.pid = pid;
+    if (started?.trim()) info.startedAt = started.trim();
+    if (exit) {
+      info.exitCode = exit.code;
+      info.finishedAt = exit.finishedAt;
+      info.oomKilled = exit.code === 137 && (oomPersist || oomCwd);
+    }
+    return info;
+  }
+
+  exec(id: string, req: ExecRequest, io: ExecStreams): Promise<number> {
+    return runExec({ runtimePath: this.runtimePath, runcRoot: this.layout.runcRoot, tmpDir: this.tmpDir }, id, req, io);
+  }
+
+  onExit(listener: (id: string) => void): () => void {
+    return this.exits.subscribe(listener);
+  }
+}
