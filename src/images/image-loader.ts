@@ -39,6 +39,8 @@ export interface StoredImage {
   manifestDigest: string;
   config: ImageConfigJson;
   layers: StoredLayer[];
+  /** Image indexes read on the way to the manifest (kept with the image, removed with it). */
+  indexDigests?: string[];
   created?: string;
   /** When it was stored (epoch ms). */
   added: number;
@@ -110,7 +112,8 @@ async function loadOciEntry(ctx: LoadContext, source: ImageSource, desc: Descrip
     const nested = checkIndex(json, `${what} (${desc.digest})`);
     const chosen = selectManifest(nested, ctx.platform);
     if (!chosen) throw new BadRequestError(`${what}: no image for ${ctx.platform.os}/${ctx.platform.architecture} in index ${desc.digest}`);
-    return loadOciEntry(ctx, source, chosen, `${what} → ${chosen.digest}`, depth + 1);
+    const image = await loadOciEntry(ctx, source, chosen, `${what} → ${chosen.digest}`, depth + 1);
+    return { ...image, indexDigests: [desc.digest, ...(image.indexDigests ?? [])] };
   }
   const manifest = checkManifest(json, `${what} (${desc.digest})`);
   const config = checkConfig(

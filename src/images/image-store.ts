@@ -251,6 +251,7 @@ export class LocalImageStore implements ImageManager {
     const diffIds = new Set<string>();
     for (const i of this.images) {
       blobs.add(i.id).add(i.manifestDigest);
+      for (const d of i.indexDigests ?? []) blobs.add(d);
       for (const l of i.layers) {
         blobs.add(l.digest);
         diffIds.add(l.diffId);
@@ -258,7 +259,7 @@ export class LocalImageStore implements ImageManager {
     }
     const unused = (k: string, set: Set<string>) => !set.has(k) && !this.held.has(k);
     if (removed) {
-      for (const d of [removed.id, removed.manifestDigest, ...removed.layers.map((l) => l.digest)]) {
+      for (const d of [removed.id, removed.manifestDigest, ...(removed.indexDigests ?? []), ...removed.layers.map((l) => l.digest)]) {
         if (unused(d, blobs)) await this.storage.removeBlob(d);
       }
       for (const l of removed.layers) if (unused(l.diffId, diffIds)) await this.storage.removeLayer(l.diffId);

@@ -76,7 +76,7 @@ function feed(child: ChildProcess, tap: HashingTap): Writable {
     write(chunk: Buffer, _enc, cb) {
       tap.hash.update(chunk);
       tap.size += chunk.length;
-      if (closed || stdin.write(chunk)) return cb();
+      if (closed || stdin.destroyed || stdin.writableEnded || stdin.write(chunk)) return cb();
       pending = () => cb();
       stdin.once('drain', () => {
         const p = pending;
@@ -85,8 +85,9 @@ function feed(child: ChildProcess, tap: HashingTap): Writable {
       });
     },
     final(cb) {
-      if (closed) return cb();
-      stdin.end(cb);
+      // GNU tar may stop reading after the end-of-archive blocks; the rest was still hashed
+      if (closed || stdin.destroyed || stdin.writableEnded) return cb();
+      stdin.end(() => cb());
     },
   });
 }
