@@ -33,6 +33,7 @@ import {
   STARTED,
 } from './container-files.js';
 import { ExitWatcher } from './exit-watcher.js';
+import { clampRlimits, readHardLimitCaps } from './host-limits.js';
 import { runExec } from './runc-exec.js';
 import { conmonFailureText, isGoneMessage, runtimeErrorText } from './runtime-message.js';
 
@@ -69,6 +70,7 @@ export class RuncRuntime implements OciRuntime {
   private readonly conmonPath: string;
   private readonly annotationCache = new Map<string, Record<string, string>>();
   private readonly exits: ExitWatcher;
+  private limitCaps: Promise<Map<string, number> | undefined> | undefined;
 
   constructor(opts: RuncRuntimeOptions) {
     this.layout = opts.layout;
@@ -101,7 +103,8 @@ export class RuncRuntime implements OciRuntime {
     // A leftover exit file from an earlier container with this id would read as this one's exit.
     await Promise.all([rm(`${this.layout.exitDir}/${id}`, { force: true }), rm(`${persist}/exit`, { force: true }), rm(`${persist}/oom`, { force: true })]);
     this.exits.forget(id);
-    await writeFile(`${dir}/${CONFIG}`, JSON.stringify(req.spec));
+    this.limitCaps ??= readHardLimitCaps().catch(() => undefined);
+    await writeFile(`${dir}/${CONFIG}`, JSON.stringify(clampRlimits(req.spec, await this.limitCaps)));
     await writeFile(`${dir}/${CREATED}`, new Date().toISOString());
     this.annotationCache.set(id, { ...(req.spec.annotations ?? {}) });
     let result;
