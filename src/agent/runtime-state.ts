@@ -108,6 +108,15 @@ export class RuntimeState {
     return this.containers.get(id);
   }
 
+  /** Whether any container instance (running or kept for its logs) was made from the image. */
+  usesImage(imageId: string): boolean {
+    for (const info of this.containers.values()) {
+      const ref = info.annotations[Annotations.imageId] ?? '';
+      if (ref === imageId || ref.endsWith(`@${imageId}`)) return true;
+    }
+    return false;
+  }
+
   /** Pod uids that have anything in the runtime. */
   podUids(): Set<string> {
     const out = new Set<string>();

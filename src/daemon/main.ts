@@ -15,12 +15,12 @@ import { OverlaySnapshotter } from '../adapters/rootfs/overlay-snapshotter.js';
 import { HostPodHost } from '../adapters/system/pod-host.js';
 import { ensureInfraRootfs } from '../adapters/system/infra-rootfs.js';
 import { systemClock } from '../adapters/system/system-clock.js';
-import { createImageStore } from '../images/create-image-store.js';
+import { LocalImageStore } from '../images/image-store.js';
+import { ImageFiles } from '../adapters/content/image-files.js';
 import { createApiServer } from '../api/server.js';
 import { RuntimeState } from '../agent/runtime-state.js';
 import { PodRuntime } from '../agent/pod-runtime.js';
 import { NodeAgent } from '../agent/node-agent.js';
-import { Annotations } from '../core/annotations.js';
 import { createLogger } from './logger.js';
 import { parseNodeFlags, SERVE_USAGE, UsageError } from './config.js';
 
@@ -82,9 +82,7 @@ export async function startDaemon(layout: Layout, logger: Logger): Promise<Runni
   const snapshotter = new OverlaySnapshotter({ layout });
   const host = new HostPodHost({ layout });
   const state = new RuntimeState(runtime, network, logger);
-  const images = createImageStore(layout, (imageId) =>
-    state.podUids().size > 0 && [...state.podUids()].some((uid) => state.podContainers(uid).some((c) => c.annotations[Annotations.imageId]?.endsWith(imageId) || c.annotations[Annotations.imageId] === imageId)),
-  );
+  const images = new LocalImageStore({ storage: new ImageFiles(layout.imagesDir), inUse: (imageId) => state.usesImage(imageId) });
   const hostIP = primaryHostIP(config.bridge);
   const podRuntime = new PodRuntime({
     layout,

@@ -1,0 +1,179 @@
+/**
+ * @module A real `peapod serve` for one e2e test file: private data/run dirs, socket, bridge and
+ * pod CIDR (so test files run side by side), the busybox image imported, and a cleanup that stops
+ * the daemon, runs `peapod reset --force` with the same flags and asserts nothing is left.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { randomBytes, randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { PeapodClient } from '../../../src/client/peapod-client.js';
+import { Layout } from '../../../src/core/layout.js';
+import { instanceName } from '../../../src/daemon/config.js';
+import { findHostLeaks } from '../../../src/adapters/system/host-leaks.js';
+import type { Pod } from '../../../src/core/types.js';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const peapodBin = `${repoRoot}/bin/peapod`;
+
+export function requireRoot(): void {
+  if (process.getuid?.() !== 0) {
+    throw new Error('this e2e test needs root (it runs real runc, conmon, CNI and mounts): run scripts/test.sh as root');
+  }
+}
+
+export class TestDaemon {
+  readonly base: string;
+  readonly flags: string[];
+  readonly layout: Layout;
+  readonly client: PeapodClient;
+  readonly socket: string;
+  readonly logFile: string;
+  readonly subnet: string;
+  private child: ChildProcess | undefined;
+
+  constructor() {
+    requireRoot();
+    this.base = mkdtempSync('/var/tmp/peapod-e2e-');
+    const tag = randomBytes(3).toString('hex');
+    this.subnet = `10.${91 + randomInt(9)}.${randomInt(256)}`;
+    this.socket = `${this.base}/run/peapod.sock`;
+    this.logFile = `${this.base}/daemon.log`;
+    this.flags = [
+      '--data-dir', `${this.base}/data`,
+      '--run-dir', `${this.base}/run`,
+      '--socket', this.socket,
+      '--bridge', `pp${tag}`,
+      '--pod-cidr', `${this.subnet}.0/24`,
+    ];
+    this.layout = new Layout({
+      dataDir: `${this.base}/data`,
+      runDir: `${this.base}/run`,
+      socketPath: this.socket,
+      podCidr: `${this.subnet}.0/24`,
+      bridge: `pp${tag}`,
+      instance: instanceName(`${this.base}/run`),
+      nodeName: 'test',
+    });
+    this.client = new PeapodClient({ socketPath: this.socket });
+  }
+
+  /** Starts `bin/peapod serve` and waits until the API answers. */
+  async start(): Promise<void> {
+    const log = openSync(this.logFile, 'a');
+    this.child = spawn(peapodBin, ['serve', '--log-level', 'debug', ...this.flags], { stdio: ['ignore', log, log] });
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) break;
+      if (existsSync(this.socket)) {
+        try {
+          await this.client.getVersion();
+          return;
+        } catch {
+          /* not yet */
+        }
+      }
+      await sleep(50);
+    }
+    throw new Error(`daemon did not start:\n${this.log()}`);
+  }
+
+  get pid(): number {
+    return this.child!.pid!;
+  }
+
+  /** SIGKILL the daemon (containers must survive), wait for it to be gone. */
+  async kill9(): Promise<void> {
+    const c = this.child!;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGKILL');
+    await exited;
+  }
+
+  /** SIGTERM and wait for a clean exit; returns the exit code. */
+  async stop(): Promise<number | null> {
+    const c = this.child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return c?.exitCode ?? null;
+    const exited = new Promise<number | null>((r) => c.once('exit', (code) => r(code)));
+    c.kill('SIGTERM');
+    return exited;
+  }
+
+  log(): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').split('\n').slice(-60).join('\n');
+    } catch {
+      return '';
+    }
+  }
+
+  /** The local busybox image, as `localhost/busybox:latest`. */
+  async importBusybox(): Promise<void> {
+    const rootfs = `${this.base}/busybox-rootfs`;
+    execFileSync(`${repoRoot}/scripts/make-busybox-rootfs.sh`, [rootfs]);
+    await this.client.importImage({ source: rootfs, name: 'busybox', changes: ['ENV PATH=/bin', 'CMD ["sh"]'] });
+  }
+
+  /** Stops the daemon, resets the instance, asserts nothing is left, removes the temp dir. */
+  async cleanup(): Promise<void> {
+    this.client.close();
+    await this.stop();
+    let reset = '';
+    try {
+      reset = execFileSync(peapodBin, ['reset', '--force', ...this.flags], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (err) {
+      reset = String((err as { stderr?: string }).stderr ?? err);
+    }
+    const leaks = await findHostLeaks(this.layout, { includeBridge: true, includeCgroupRoot: true });
+    rmSync(this.base, { recursive: true, force: true });
+    assert.deepEqual(leaks, [], `left on the host after reset:\n${leaks.join('\n')}\nreset said:\n${reset}`);
+  }
+
+  /** Polls the pod until `check` passes (returns the pod) or the timeout ends. */
+  async waitForPod(name: string, check: (pod: Pod) => boolean, timeoutMs = 20_000, namespace = 'default'): Promise<Pod> {
+    const deadline = Date.now() + timeoutMs;
+    let pod: Pod | undefined;
+    while (Date.now() < deadline) {
+      pod = await this.client.getPod(namespace, name).catch(() => undefined);
+      if (pod && check(pod)) return pod;
+      await sleep(100);
+    }
+    throw new Error(`pod ${name} did not reach the expected state in ${timeoutMs} ms; last seen:\n${JSON.stringify(pod?.status, null, 1)}\ndaemon log:\n${this.log()}`);
+  }
+
+  async waitForPodGone(name: string, timeoutMs = 30_000, namespace = 'default'): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const pod = await this.client.getPod(namespace, name).catch(() => undefined);
+      if (!pod) return;
+      await sleep(100);
+    }
+    throw new Error(`pod ${name} was not removed in ${timeoutMs} ms\n${this.log()}`);
+  }
+
+  /** Output of a program run in the host (for curl-like checks use `httpGet`). */
+  async logs(pod: string, container: string): Promise<string> {
+    const stream = await this.client.podLogs('default', pod, { container });
+    let out = '';
+    for await (const chunk of stream) out += String(chunk);
+    return out;
+  }
+}
+
+export function allRunning(pod: Pod): boolean {
+  const st = pod.status?.containerStatuses ?? [];
+  return pod.status?.phase === 'Running' && st.length === pod.spec!.containers.length && st.every((c) => c.state?.running);
+}
+
+export function podManifest(name: string, spec: Partial<Pod['spec']>): Pod {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: spec as Pod['spec'] };
+}
+
+/** GET over plain HTTP with node's http (host side). */
+export async function httpGet(url: string, timeoutMs = 3000): Promise<{ status: number; body: string }> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  return { status: res.status, body: await res.text() };
+}
