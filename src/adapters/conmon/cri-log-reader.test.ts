@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { test } from 'node:test';
+import { NotFoundError } from '../../core/errors.js';
+import type { LogReadOptions } from '../../core/ports.js';
+import { formatTimestamp, parseCriRecord } from './cri-log-format.js';
+import { CriLogReader } from './cri-log-reader.js';
+
+const T = (s: number, ns = '000000001') => `2026-11-27T04:47:${String(s).padStart(2, '0')}.${ns}+00:00`;
+const rec = (s: number, stream: string, tag: string, text: string) => `${T(s)} ${stream} ${tag} ${text}\n`;
+
+function fixture(t: { after(fn: () => void): void }, content: string): string {
+  const dir = mkdtempSync(`${tmpdir()}/cri-log-`);
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = `${dir}/0.log`;
+  writeFileSync(path, content);
+  return path;
+}
+
+async function collect(path: string, opts: LogReadOptions = {}, signal?: AbortSignal): Promise<string> {
+  let out = '';
+  for await (const chunk of new CriLogReader().read(path, opts, signal)) out += chunk;
+  return out;
+}
+
+const sample = [
+  rec(1, 'stdout', 'F', 'one'),
+  rec(2, 'stderr', 'F', 'two'),
+  rec(3, 'stdout', 'P', 'thr'),
+  rec(3, 'stderr', 'F', 'interleaved'),
+  rec(4, 'stdout', 'P', 'e'),
+  rec(5, 'stdout', 'F', 'e!'),
+  rec(6, 'stdout', 'F', ''),
+  rec(7, 'stdout', 'F', 'spaces  kept '),
+].join('');
+
+test('parses records and joins partial lines per stream', async (t) => {
+  const path = fixture(t, sample);
+  assert.equal(await collect(path), 'one\ntwo\ninterleaved\nthree!\n\nspaces  kept \n');
+});
+
+test('timestamps use RFC3339Nano like kubectl --timestamps', async (t) => {
+  const path = fixture(t, rec(1, 'stdout', 'F', 'a') + `2026-11-27T04:47:02.500000000+00:00 stdout F b\n`);
+  assert.equal(await collect(path, { timestamps: true }), '2026-11-27T04:47:01.000000001Z a\n2026-11-27T04:47:02.5Z b\n');
+  assert.equal(formatTimestamp('2026-11-27T04:47:02.000000000+00:00'), '2026-11-27T04:47:02Z');
+  assert.equal(formatTimestamp('2026-11-27T04:47:02.120+02:00'), '2026-11-27T04:47:02.12+02:00');
+});
+
+test('tailLines, sinceTime and limitBytes', async (t) => {
+  const path = fixture(t, sample);
+  assert.equal(await collect(path, { tailLines: 2 }), '\nspaces  kept \n');
+  assert.equal(await collect(path, { tailLines: 0 }), '');
+  assert.equal(await collect(path, { sinceTime: Date.parse(T(3)) }), 'interleaved\nthree!\n\nspaces  kept \n');
+  assert.equal(await collect(path, { limitBytes: 6 }), 'one\ntw');
+  assert.equal(await collect(path, { tailLines: 1, timestamps: true }), '2026-11-27T04:47:07.000000001Z spaces  kept \n');
+});
+
+test('a trailing unfinished fragment and garbage lines', async (t) => {
+  const path = fixture(t, 'not a cri line\n' + rec(1, 'stdout', 'F', 'ok') + rec(2, 'stdout', 'P', 'cut') + `${T(3)} stdout F no-newline`);
+  assert.equal(await collect(path), 'ok\ncut\n');
+});
+
+test('rotated generations are read oldest first', async (t) => {
+  const path = fixture(t, rec(5, 'stdout', 'F', 'current'));
+  writeFileSync(`${path}.1`, rec(3, 'stdout', 'F', 'older'));
+  writeFileSync(`${path}.2`, rec(1, 'stdout', 'F', 'oldest'));
+  assert.equal(await collect(path), 'oldest\nolder\ncurrent\n');
+  assert.equal(await collect(path, { tailLines: 2 }), 'older\ncurrent\n');
+});
+
+test('missing file is NotFound', async () => {
+  await assert.rejects(collect('/nonexistent/dir/0.log'), NotFoundError);
+});
+
+test('follow: new lines, a replaced file, then drains when until resolves', async (t) => {
+  const path = fixture(t, rec(1, 'stdout', 'F', 'before'));
+  let finish!: () => void;
+  const until = new Promise<void>((r) => (finish = r));
+  const seen: string[] = [];
+  const reading = (async () => {
+    for await (const c of new CriLogReader().read(path, { follow: true, until })) {
+      seen.push(c);
+      if (c === 'before\n') {
+        appendFileSync(path, rec(2, 'stdout', 'P', 'gro'));
+        appendFileSync(path, rec(2, 'stdout', 'F', 'wing'));
+      }
+      if (c === 'growing\n') {
+        // conmon's size limit starts a new file in place of the old one.
+        writeFileSync(`${path}.new`, rec(3, 'stderr', 'F', 'after-rotation'));
+        renameSync(`${path}.new`, path);
+      }
+      if (c === 'after-rotation\n') {
+        appendFileSync(path, rec(4, 'stdout', 'F', 'last words'));
+        finish();
+      }
+    }
+  })();
+  await reading;
+  assert.deepEqual(seen, ['before\n', 'growing\n', 'after-rotation\n', 'last words\n']);
+});
+
+test('follow stops on abort', async (t) => {
+  const path = fixture(t, rec(1, 'stdout', 'F', 'x'));
+  const ac = new AbortController();
+  const never = new Promise<void>(() => {});
+  const out: string[] = [];
+  for await (const c of new CriLogReader().read(path, { follow: true, until: never }, ac.signal)) {
+    out.push(c);
+    ac.abort();
+  }
+  assert.deepEqual(out, ['x\n']);
+});
+
+test('parseCriRecord rejects what is not a record', () => {
+  assert.equal(parseCriRecord(Buffer.from('garbage')), undefined);
+  assert.equal(parseCriRecord(Buffer.from(`${T(1)} stdin F x`)), undefined);
+  const r = parseCriRecord(Buffer.from(`${T(1)} stderr P a b`));
+  assert.equal(r?.partial, true);
+  assert.equal(r?.text.toString(), 'a b');
+});
