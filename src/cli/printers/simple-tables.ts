@@ -1,0 +1,45 @@
+/** @module Tables for namespaces (kubectl) and images (podman). */
+import type { Namespace } from '../../core/types.js';
+import type { ImageInfo } from '../../client/peapod-client.js';
+import { age, humanDurationWords, humanSize } from './duration.js';
+import { table } from './tab-writer.js';
+
+export function namespaceTable(namespaces: Namespace[], now: number, withHeader = true): string {
+  const rows = namespaces.map((ns) => [ns.metadata?.name ?? '', ns.status?.phase ?? 'Active', age(ns.metadata?.creationTimestamp, now)]);
+  return withHeader ? table(['NAME', 'STATUS', 'AGE'], rows) : rows.length ? table(rows[0], rows.slice(1)) : '';
+}
+
+/** "docker.io/library/busybox:1.36" → ["docker.io/library/busybox", "1.36"]; digests keep "<none>". */
+export function splitReference(ref: string): [string, string] {
+  const at = ref.indexOf('@');
+  if (at >= 0) return [ref.slice(0, at), '<none>'];
+  const colon = ref.lastIndexOf(':');
+  if (colon > ref.lastIndexOf('/')) return [ref.slice(0, colon), ref.slice(colon + 1)];
+  return [ref, 'latest'];
+}
+
+export function shortImageId(image: ImageInfo): string {
+  const id = image.metadata?.name ?? '';
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}
+
+export function imageTable(images: ImageInfo[], now: number): string {
+  const rows: string[][] = [];
+  for (const image of images) {
+    const created = image.created ? `${humanDurationWords(now - Date.parse(image.created))} ago` : '<unknown>';
+    const size = image.size !== undefined ? humanSize(image.size) : '<unknown>';
+    const names = image.names && image.names.length > 0 ? image.names : ['<none>:<none>'];
+    for (const name of names) {
+      const [repo, tag] = name === '<none>:<none>' ? ['<none>', '<none>'] : splitReference(name);
+      rows.push([repo, tag, shortImageId(image), created, size]);
+    }
+  }
+  // podman separates columns by two spaces.
+  return tableWithPadding(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'], rows, 2);
+}
+
+function tableWithPadding(header: string[], rows: string[][], padding: number): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  return all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + padding))).join('')).join('\n') + '\n';
+}
