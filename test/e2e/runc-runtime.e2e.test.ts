@@ -15,6 +15,8 @@ import { buildContainerSpec, buildSandboxSpec } from '../../src/core/oci-spec.js
 import { CreateContainerError, ExecTimeoutError, RuncRuntime } from '../../src/adapters/runc/runc-runtime.js';
 import { removeCgroupRoot } from '../../src/adapters/system/cgroup-fs.js';
 import { readMountInfo, isPathWithin } from '../../src/adapters/system/mountinfo.js';
+import { CriLogReader } from '../../src/adapters/conmon/cri-log-reader.js';
+import { readdirSync } from 'node:fs';
 import { checkLeaksAfter } from './helpers/leaks.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -122,7 +124,7 @@ test('RuncRuntime with conmon + runc', { skip: !isRoot && 'needs root' }, async 
   assert.ok(sbInfo?.startedAt);
   assert.equal(sbInfo?.annotations['io.peapod.container.type'], 'sandbox');
 
-  const app = async (name: string, args: string[], extra: { sharePid?: boolean } = {}) => {
+  const app = async (name: string, args: string[], extra: { sharePid?: boolean } = {}, logSizeMax?: number) => {
     const id = hex(32);
     made.add(id);
     await rt.create({
@@ -141,6 +143,7 @@ test('RuncRuntime with conmon + runc', { skip: !isRoot && 'needs root' }, async 
         ...extra,
       }),
       logPath: logPath(name),
+      ...(logSizeMax !== undefined ? { logSizeMax } : {}),
     });
     return id;
   };
@@ -248,6 +251,26 @@ test('RuncRuntime with conmon + runc', { skip: !isRoot && 'needs root' }, async 
     const lost = await rt.inspect(exited.id);
     assert.equal(lost?.status, 'unknown');
     assert.equal(lost?.exitCode, undefined);
+  });
+
+  await t.test('logs: follow until exit; the size limit keeps a single file', async () => {
+    const id = await app('chatty', ['sh', '-c', 'for i in 1 2 3; do echo tick-$i; sleep 0.2; done; echo bye >&2']);
+    const exited = waitExit(rt, id);
+    await rt.start(id);
+    let out = '';
+    for await (const c of new CriLogReader().read(logPath('chatty'), { follow: true, until: exited, timestamps: true })) out += c;
+    assert.match(out, /^\S+Z tick-1\n\S+Z tick-2\n\S+Z tick-3\n\S+Z bye\n$/);
+
+    const big = await app('big', ['sh', '-c', 'i=0; while [ $i -lt 400 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done'], {}, 4096);
+    const bigExit = waitExit(rt, big);
+    await rt.start(big);
+    await bigExit;
+    // conmon 2.1.6 starts the file afresh at the limit: one file, the newest lines only.
+    assert.deepEqual(readdirSync(`${layout.podLogDir(podUid)}/big`), ['0.log']);
+    const text = readFileSync(logPath('big'), 'utf8');
+    assert.ok(text.length <= 4096 + 200, `log is ${text.length} bytes`);
+    assert.match(text, /line-399-/);
+    assert.doesNotMatch(text, /line-0-/);
   });
 
   await t.test('remove leaves no conmon, no runc state, no files, no mounts', async () => {
