@@ -234,6 +234,9 @@ test('RuncRuntime with conmon + runc', { skip: !isRoot && 'needs root' }, async 
     assert.ok(err instanceof CreateContainerError, String(err));
     assert.match(err.message, /nonexistent/);
     assert.doesNotMatch(err.message, /level=warning|freezer/);
+    // A second create with a live container's id is refused and leaves that container alone.
+    await assert.rejects(rt.create({ id: sleeper, spec: { ociVersion: '1.0.2', process: {}, root: { path: rootfs } }, logPath: logPath('dup') }), /already exists/);
+    assert.equal((await rt.inspect(sleeper))?.status, 'running');
     const badIds = (await rt.list()).filter((c) => c.annotations['io.kubernetes.container.name'] === 'bad');
     assert.deepEqual(badIds, []);
   });

@@ -92,6 +92,8 @@ export class RuncRuntime implements OciRuntime {
     const { id } = req;
     const dir = this.layout.containerDir(id);
     const persist = `${dir}/${PERSIST}`;
+    // Never touch (or clean up after a failed create of) a container that already has this id.
+    if (await exists(`${dir}/${CONFIG}`)) throw new CreateContainerError(`container ${id} already exists`);
     await Promise.all([
       mkdir(persist, { recursive: true }),
       mkdir(this.layout.exitDir, { recursive: true }),
