@@ -33,8 +33,9 @@ function checkObject(value: unknown, where: string): KubeObject[] {
   const obj = value as KubeObject;
   const missing = [!obj.apiVersion && 'apiVersion not set', !obj.kind && 'kind not set'].filter(Boolean);
   if (missing.length > 0) throw new ManifestError(`${where}: error validating data: [${missing.join(', ')}]`);
-  if (obj.kind === 'List' || (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items))) {
-    const items = Array.isArray(obj.items) ? obj.items : [];
+  const listItems = (obj as { items?: unknown }).items;
+  if (obj.kind === 'List' || (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(listItems))) {
+    const items: unknown[] = Array.isArray(listItems) ? listItems : [];
     return items.flatMap((item, i) => checkObject(item, `${where}: items[${i}]`));
   }
   if (!obj.metadata?.name) throw new ManifestError(`${where}: ${obj.kind} has no metadata.name`);

@@ -1,0 +1,33 @@
+/**
+ * @module The commands and where their code lives. Loaded lazily so `peapod version` does not pay
+ * for yaml, ws and every printer.
+ */
+import type { Command } from './cli-context.js';
+
+export interface CommandEntry {
+  name: string;
+  aliases?: string[];
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+export const commandTable: CommandEntry[] = [
+  { name: 'apply', summary: 'Create or update objects from manifests (-f FILE|-)', load: async () => (await import('./commands/apply.js')).applyCommand },
+  { name: 'get', summary: 'List pods or namespaces', load: async () => (await import('./commands/get.js')).getCommand },
+  { name: 'describe', summary: 'Show details of a pod', load: async () => (await import('./commands/describe.js')).describeCommand },
+  { name: 'logs', summary: "Print a container's logs", load: async () => (await import('./commands/logs.js')).logsCommand },
+  { name: 'exec', summary: 'Run a command in a container', load: async () => (await import('./commands/exec.js')).execCommand },
+  { name: 'delete', summary: 'Delete pods or namespaces, by name or from manifests', load: async () => (await import('./commands/delete.js')).deleteCommand },
+  { name: 'image', aliases: ['images'], summary: 'Manage local images: import, load, ls, rm', load: async () => (await import('./commands/image.js')).imageCommand },
+  { name: 'version', summary: 'Print the client and server versions', load: async () => (await import('./commands/version.js')).versionCommand },
+];
+
+/** Dispatched to the daemon module, not through the client. */
+export const daemonCommands: { name: string; summary: string }[] = [
+  { name: 'serve', summary: 'Run the peapod daemon' },
+  { name: 'reset', summary: 'Stop everything peapod runs and remove its state' },
+];
+
+export function findCommand(name: string): CommandEntry | undefined {
+  return commandTable.find((c) => c.name === name || c.aliases?.includes(name));
+}
