@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestDaemon, allRunning, httpGet, podManifest } from './helpers/test-daemon.js';
+import { TestDaemon, allRunning, collect, httpGet, podManifest } from './helpers/test-daemon.js';
 import { InvalidError, AlreadyExistsError } from '../../src/core/errors.js';
 import type { Pod } from '../../src/core/types.js';
 
@@ -69,14 +69,10 @@ describe('pods', { concurrency: 4 }, () => {
     assert.equal((await httpGet(`http://127.0.0.1:${hostPort}/index.html`)).body, 'hello-from-init\n');
 
     // exec runs in the container and returns its output and exit code.
-    let out = '';
-    const { exitCode } = await d.client.exec('default', 'web', {
-      container: 'client',
-      command: ['sh', '-c', 'hostname; exit 7'],
-      stdout: { write: (c: Buffer | string) => ((out += String(c)), true) } as unknown as NodeJS.WritableStream,
-    });
+    const out = collect();
+    const { exitCode } = await d.client.exec('default', 'web', { container: 'client', command: ['sh', '-c', 'hostname; exit 7'], stdout: out.stream });
     assert.equal(exitCode, 7);
-    assert.equal(out.trim(), 'web');
+    assert.equal(out.text().trim(), 'web');
 
     await d.client.deletePod('default', 'web', { gracePeriodSeconds: 1 });
     await d.waitForPodGone('web');
@@ -120,12 +116,9 @@ describe('pods', { concurrency: 4 }, () => {
     );
     await d.waitForPod('shared-pid', allRunning);
     await new Promise((r) => setTimeout(r, 1500));
-    let ps = '';
-    await d.client.exec('default', 'shared-pid', {
-      container: 'c',
-      command: ['ps', '-o', 'pid,stat,comm'],
-      stdout: { write: (c: Buffer | string) => ((ps += String(c)), true) } as unknown as NodeJS.WritableStream,
-    });
+    const out = collect();
+    await d.client.exec('default', 'shared-pid', { container: 'c', command: ['ps', '-o', 'pid,stat,comm'], stdout: out.stream });
+    const ps = out.text();
     assert.match(ps, /^\s*1\s+\S+\s+catatonit/m, ps);
     assert.doesNotMatch(ps, /\sZ\S*\s/, `zombies left:\n${ps}`);
     await d.client.deletePod('default', 'shared-pid', { gracePeriodSeconds: 0 });

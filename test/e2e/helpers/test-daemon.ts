@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { PeapodClient } from '../../../src/client/peapod-client.js';
 import { Layout } from '../../../src/core/layout.js';
 import { instanceName } from '../../../src/daemon/config.js';
@@ -170,6 +171,18 @@ export function allRunning(pod: Pod): boolean {
 
 export function podManifest(name: string, spec: Partial<Pod['spec']>): Pod {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: spec as Pod['spec'] };
+}
+
+/** A writable that keeps what is written to it. */
+export function collect(): { stream: Writable; text(): string } {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(Buffer.from(chunk));
+      cb();
+    },
+  });
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
 }
 
 /** GET over plain HTTP with node's http (host side). */
