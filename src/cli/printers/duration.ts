@@ -1,30 +1,12 @@
-/** @module Durations as kubectl and podman word them. */
+/** @module Durations as kubectl (core's HumanDuration) and podman word them. */
 
-/** kubectl's HumanDuration: "45s", "5m3s", "3h", "2d4h", "400d", "2y30d". */
-export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 120) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
-  if (minutes < 180) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
-  if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
-  if (hours < 24 * 365 * 8) {
-    const days = Math.floor(hours / 24) % 365;
-    return days === 0 ? `${Math.floor(hours / 24 / 365)}y` : `${Math.floor(hours / 24 / 365)}y${days}d`;
-  }
-  return `${Math.floor(hours / 24 / 365)}y`;
-}
+import { ageSince, humanDuration } from '../../core/pod-printer.js';
+
+export { humanDuration };
 
 /** Age of a timestamp at `now`, or "<unknown>" when absent. */
 export function age(timestamp: string | undefined, now: number): string {
-  if (!timestamp) return '<unknown>';
-  return humanDuration(now - Date.parse(timestamp));
+  return ageSince(timestamp, now);
 }
 
 /** podman's (go-units) wording: "About a minute", "3 hours", "2 weeks". */

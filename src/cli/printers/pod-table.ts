@@ -1,5 +1,5 @@
-/** @module `peapod get pods` tables, with kubectl's columns; the cell values come from core's podRow. */
-import { podRow } from '../../core/pod-printer.js';
+/** @module `peapod get pods` tables, with kubectl's columns; the cell values come from core's pod printer. */
+import { podCells as corePodCells } from '../../core/pod-printer.js';
 import type { Pod } from '../../core/types.js';
 import { table } from './tab-writer.js';
 
@@ -12,18 +12,6 @@ export interface PodTableOptions {
   noHeaders?: boolean;
 }
 
-function none(value: string | undefined): string {
-  return value ? value : '<none>';
-}
-
-function readinessGates(pod: Pod): string {
-  const gates = pod.spec?.readinessGates ?? [];
-  if (gates.length === 0) return '<none>';
-  const conditions = pod.status?.conditions ?? [];
-  const ready = gates.filter((g) => conditions.some((c) => c.type === g.conditionType && c.status === 'True')).length;
-  return `${ready}/${gates.length}`;
-}
-
 export function podHeader(opts: PodTableOptions): string[] {
   const header = ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'];
   if (opts.wide) header.push('IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES');
@@ -32,9 +20,7 @@ export function podHeader(opts: PodTableOptions): string[] {
 }
 
 export function podCells(pod: Pod, opts: PodTableOptions): string[] {
-  const row = podRow(pod, opts.now);
-  const cells = [row.name, row.ready, row.status, row.restarts, row.age];
-  if (opts.wide) cells.push(none(row.ip), none(row.node), none(pod.status?.nominatedNodeName), readinessGates(pod));
+  const cells = corePodCells(pod, opts.now, Boolean(opts.wide));
   if (opts.withNamespace) cells.unshift(pod.metadata?.namespace ?? '');
   return cells;
 }
