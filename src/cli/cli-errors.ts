@@ -24,10 +24,10 @@ export class ExitError extends Error {
 export function formatError(err: unknown): string {
   if (err instanceof InvalidError) return /^The /.test(err.message) ? err.message : `The ${err.message}`;
   if (isPeapodError(err)) {
-    // Errors raised locally (unknown kind, bad manifest) are not "from server".
-    if ((err as { local?: boolean }).local || err.name === 'NoKindMatchError') return `error: ${err.message}`;
+    // Raised locally, not by the server.
+    if (err.name === 'NoKindMatchError') return `error: ${err.message}`;
     return `Error from server (${err.reason}): ${err.message}`;
   }
-  if (err instanceof Error) return err.name === 'DaemonUnreachableError' ? `error: ${err.message}` : `error: ${err.message}`;
+  if (err instanceof Error) return `error: ${err.message}`;
   return `error: ${String(err)}`;
 }

@@ -163,3 +163,27 @@ test('no daemon: a clear message and exit 1', async () => {
   assert.equal(code, 1);
   assert.equal(err, `error: cannot reach the peapod daemon at ${join(dir, 'none.sock')}: is 'peapod serve' running?\n`);
 });
+
+test('image load prints the names of every loaded image (ImageList answer)', async () => {
+  const srv = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      assert.deepEqual(JSON.parse(body), { path: join(dir, 'busybox.tar') });
+      send(res, 201, { kind: 'ImageList', items: [{ kind: 'Image', metadata: { name: 'abc' }, names: ['docker.io/library/busybox:1.36'] }] });
+    });
+  });
+  const sock = join(dir, 'img.sock');
+  await new Promise<void>((resolve) => srv.listen(sock, resolve));
+  try {
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (d) => (out += d));
+    const code = await runCli(['image', 'load', '-i', 'busybox.tar', '--socket', sock], { stdout, stderr: new PassThrough(), stdin: Readable.from([]), env: {}, cwd: dir, now: () => 0 });
+    assert.equal(code, 0);
+    assert.equal(out, 'Loaded image: docker.io/library/busybox:1.36\n');
+  } finally {
+    srv.closeAllConnections();
+    await new Promise((resolve) => srv.close(resolve));
+  }
+});

@@ -8,7 +8,7 @@ import { imageTable } from '../printers/simple-tables.js';
 /** The names an import/load answer carries, whatever shape the server gives them. */
 function namesOf(result: KubeObject | undefined): string[] {
   const r = (result ?? {}) as Record<string, unknown> & { status?: Record<string, unknown>; metadata?: { name?: string } };
-  for (const candidate of [r.names, r.status?.names, r.images, r.status?.images]) {
+  for (const candidate of [r.items, r.names, r.status?.names, r.images, r.status?.images]) {
     if (Array.isArray(candidate)) {
       return candidate.flatMap((c) => (typeof c === 'string' ? [c] : ((c as { names?: string[] }).names ?? [])));
     }
