@@ -85,7 +85,7 @@ export async function runCli(argv: string[], io: CliIo, options: RunOptions = {}
 
   if (name === 'serve' || name === 'reset') {
     if (!options.runDaemonCommand) {
-      io.stderr.write(`error: "${name}" is not available here\n`);
+      io.stderr.write(`error: "${name}" runs through bin/peapod (or node dist/daemon/entry.js ${name})\n`);
       return 2;
     }
     // Global flags before the command (`--socket`) belong to the daemon's own flags too.
