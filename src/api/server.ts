@@ -3,9 +3,8 @@
  * answered, errors as Status objects; nothing a client sends can crash the daemon. The request and
  * upgrade handlers are exposed so the HTTPS listener (a later issue) can reuse them.
  */
-import { chmodSync, existsSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { NotFoundError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
@@ -134,8 +133,8 @@ export function createApiServer(depsIn: ApiDeps): ApiServer {
     return closing;
   };
 
+  /** Listens on a unix socket path the caller has prepared (no stale socket there). */
   const listen = async (socketPath: string): Promise<void> => {
-    await removeStaleSocket(socketPath);
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
       server.once('error', onError);
@@ -151,23 +150,8 @@ export function createApiServer(depsIn: ApiDeps): ApiServer {
         process.umask(old);
       }
     });
-    chmodSync(socketPath, 0o600);
   };
 
   return { server, handleRequest, handleUpgrade, listen, close };
 }
 
-async function removeStaleSocket(path: string): Promise<void> {
-  if (!existsSync(path)) return;
-  if (!lstatSync(path).isSocket()) throw new Error(`${path} exists and is not a socket`);
-  const live = await new Promise<boolean>((resolve) => {
-    const c = connect(path);
-    c.once('connect', () => {
-      c.destroy();
-      resolve(true);
-    });
-    c.once('error', () => resolve(false));
-  });
-  if (live) throw new Error(`another server is already listening on ${path}`);
-  unlinkSync(path);
-}

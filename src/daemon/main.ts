@@ -3,7 +3,7 @@
  * agent and the API server, adopts what already runs, and shuts down cleanly on SIGTERM/SIGINT
  * leaving every pod running.
  */
-import { mkdirSync, readFileSync, writeFileSync, rmSync, chmodSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { Layout } from '../core/layout.js';
 import type { Logger } from '../core/logger.js';
@@ -15,6 +15,7 @@ import { OverlaySnapshotter } from '../adapters/rootfs/overlay-snapshotter.js';
 import { HostPodHost } from '../adapters/system/pod-host.js';
 import { ensureInfraRootfs } from '../adapters/system/infra-rootfs.js';
 import { systemClock } from '../adapters/system/system-clock.js';
+import { prepareUnixSocket, restrictUnixSocket } from '../adapters/system/unix-socket.js';
 import { LocalImageStore } from '../images/image-store.js';
 import { ImageFiles } from '../adapters/content/image-files.js';
 import { createApiServer } from '../api/server.js';
@@ -118,8 +119,9 @@ export async function startDaemon(layout: Layout, logger: Logger): Promise<Runni
     clock: systemClock,
     logger,
   });
+  await prepareUnixSocket(config.socketPath);
   await api.listen(config.socketPath);
-  chmodSync(config.socketPath, 0o600);
+  restrictUnixSocket(config.socketPath);
   logger.info('peapod serving', {
     socket: config.socketPath,
     runtime: oci.name,
