@@ -43,6 +43,9 @@ export class PodWorker {
   private timer: TimerHandle | undefined;
   private readonly startErrors = new Map<string, StartError>();
   private waiting = new Map<string, WaitingReason>();
+  /** When the running termination must SIGKILL; a later delete with a shorter grace pulls it in. */
+  private killDeadline: number | undefined;
+  private deletionGrace: number | undefined;
 
   constructor(
     readonly uid: string,
@@ -53,6 +56,11 @@ export class PodWorker {
   update(pod: Pod | undefined): void {
     const before = this.pod;
     this.pod = pod;
+    const grace = pod?.metadata?.deletionGracePeriodSeconds;
+    if (this.killDeadline !== undefined && grace !== undefined && grace !== this.deletionGrace) {
+      this.killDeadline = Math.min(this.killDeadline, this.d.clock.now() + grace * 1000);
+      this.deletionGrace = grace;
+    }
     // Our own status writes come back through the watch: only other changes need a sync.
     if (!pod || !before || stableJson(specPart(pod)) !== stableJson(specPart(before))) this.trigger();
   }
@@ -238,12 +246,11 @@ export class PodWorker {
 
   private async terminate(pod: Pod): Promise<void> {
     const { state, podRuntime, store } = this.d;
-    const deadline = (): number => {
-      const p = this.pod ?? pod;
-      const ts = p.metadata?.deletionTimestamp;
-      return ts ? Date.parse(ts) : this.d.clock.now();
-    };
-    await this.killPod(pod, state.view(this.uid), deadline);
+    // Counted from when the node sees the deletion, as the kubelet does (deletionTimestamp has
+    // only whole seconds).
+    this.deletionGrace = pod.metadata!.deletionGracePeriodSeconds ?? this.graceSeconds(pod);
+    this.killDeadline ??= this.d.clock.now() + this.deletionGrace * 1000;
+    await this.killPod(pod, state.view(this.uid), () => this.killDeadline!);
     this.waiting = new Map();
     this.writeStatus(this.pod ?? pod, true);
     await podRuntime.removePod(this.uid);
