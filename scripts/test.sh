@@ -20,4 +20,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 # The e2e files each start their own daemon(s) on private dirs, bridges and CIDRs, so they run
 # side by side; 3 at a time keeps 2 cores busy without starving the timing-sensitive ones.
-exec node --import tsx --test --test-concurrency=3 --test-timeout=600000 --test-reporter=spec "${files[@]}"
+exec node --import tsx --test --test-concurrency=3 --test-timeout=300000 --test-reporter=spec "${files[@]}"
