@@ -143,6 +143,12 @@ export interface OciRuntime {
   exec(id: string, req: ExecRequest, io: ExecStreams): Promise<number>;
   /** Called with the container id whenever conmon writes an exit file. Returns a stop function. */
   onExit(listener: (id: string) => void): () => void;
+  /**
+   * CRI ReopenContainerLog: conmon closes its log file and starts a new one at the same path
+   * (after the caller renamed the old one away). Resolves once the new file is there; rejects,
+   * without waiting long, when conmon is gone or does not answer.
+   */
+  reopenLog(id: string): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,6 +256,23 @@ export interface LogReadOptions {
 export interface ContainerLogs {
   /** Streams the log's lines (with "\n") as the container wrote them. Missing file → NotFoundError. */
   read(logPath: string, opts: LogReadOptions, signal?: AbortSignal): AsyncIterable<string>;
+}
+
+/** The kubelet's containerLogMaxSize / containerLogMaxFiles (defaults 10 MiB and 5). */
+export interface LogRotationOptions {
+  maxSize: number;
+  /** Files kept per container instance, the live one included; at least 2. */
+  maxFiles: number;
+}
+
+/**
+ * Size-based rotation of one live log (the kubelet's ContainerLogManager does the scheduling):
+ * `<path>` becomes `<path>.1`, older generations shift up (larger n = older), the oldest beyond
+ * maxFiles go, then `reopen` makes the writer start a new `<path>`.
+ */
+export interface LogRotator {
+  /** True when it rotated. Rejects when reopen failed (the log is then left readable, nothing lost). */
+  rotateIfNeeded(logPath: string, opts: LogRotationOptions, reopen: () => Promise<void>): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import type {
 import { CommandError } from '../../core/errors.js';
 import { run } from '../process/run.js';
 import { spawnConmon } from './conmon-spawn.js';
+import { CTL, logPathFromCmdline, reopenConmonLog, ReopenLogError } from './conmon-control.js';
 import {
   CONFIG,
   conmonAlive,
@@ -39,12 +40,15 @@ import { conmonFailureText, isGoneMessage, runtimeErrorText } from './runtime-me
 
 export { detectOciRuntime } from './detect-oci-runtime.js';
 export { ExecTimeoutError } from './runc-exec.js';
+export { ReopenLogError } from './conmon-control.js';
 
 export interface RuncRuntimeOptions {
   layout: Layout;
   /** /usr/sbin/runc or /usr/bin/crun. */
   runtimePath: string;
   conmonPath?: string;
+  /** How long reopenLog waits for conmon to start the new file. Default 5 s. */
+  reopenTimeoutMs?: number;
 }
 
 /** A `runc create` (through conmon) failed; `message` is the runtime's own error text. */
@@ -68,6 +72,7 @@ export class RuncRuntime implements OciRuntime {
   private readonly layout: Layout;
   private readonly runtimePath: string;
   private readonly conmonPath: string;
+  private readonly reopenTimeoutMs: number;
   private readonly annotationCache = new Map<string, Record<string, string>>();
   private readonly exits: ExitWatcher;
   private limitCaps: Promise<Map<string, number> | undefined> | undefined;
@@ -76,6 +81,7 @@ export class RuncRuntime implements OciRuntime {
     this.layout = opts.layout;
     this.runtimePath = opts.runtimePath;
     this.conmonPath = opts.conmonPath ?? '/usr/bin/conmon';
+    this.reopenTimeoutMs = opts.reopenTimeoutMs ?? 5000;
     this.name = /crun$/.test(opts.runtimePath) ? 'crun' : 'runc';
     this.exits = new ExitWatcher(this.layout.exitDir);
   }
@@ -290,5 +296,15 @@ export class RuncRuntime implements OciRuntime {
 
   onExit(listener: (id: string) => void): () => void {
     return this.exits.subscribe(listener);
+  }
+
+  async reopenLog(id: string): Promise<void> {
+    const dir = this.layout.containerDir(id);
+    const pid = await readConmonPid(dir);
+    if (pid === undefined || !(await conmonAlive(pid, id))) throw new ReopenLogError(`conmon of container ${id} is not running`);
+    // The path is conmon's own (its command line), so containers adopted from an earlier daemon work too.
+    const logPath = logPathFromCmdline((await readText(`/proc/${pid}/cmdline`)) ?? '');
+    if (logPath === undefined) throw new ReopenLogError(`conmon of container ${id} has no k8s-file log`);
+    await reopenConmonLog(`${dir}/${CTL}`, logPath, () => conmonAlive(pid, id), this.reopenTimeoutMs);
   }
 }
