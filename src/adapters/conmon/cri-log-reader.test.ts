@@ -100,6 +100,31 @@ test('follow: new lines, a replaced file, then drains when until resolves', asyn
   assert.deepEqual(seen, ['before\n', 'growing\n', 'after-rotation\n', 'last words\n']);
 });
 
+test('follow across a kubelet-style rotation keeps the old file\'s last lines and goes on in the new one', async (t) => {
+  const path = fixture(t, rec(1, 'stdout', 'F', 'line-1'));
+  let finish!: () => void;
+  const until = new Promise<void>((r) => (finish = r));
+  const seen: string[] = [];
+  for await (const c of new CriLogReader().read(path, { follow: true, until })) {
+    seen.push(c);
+    if (c === 'line-1\n') {
+      // All between two polls: lines in the old file, the rename, conmon still writing to its
+      // open (renamed) file, then its reopen.
+      appendFileSync(path, rec(2, 'stdout', 'F', 'line-2'));
+      renameSync(path, `${path}.1`);
+      appendFileSync(`${path}.1`, rec(3, 'stdout', 'F', 'line-3'));
+      writeFileSync(`${path}.tmp`, rec(4, 'stdout', 'F', 'line-4'));
+      renameSync(`${path}.tmp`, path);
+    }
+    if (c === 'line-4\n') {
+      appendFileSync(path, rec(5, 'stdout', 'F', 'line-5'));
+      finish();
+    }
+  }
+  assert.deepEqual(seen, ['line-1\n', 'line-2\n', 'line-3\n', 'line-4\n', 'line-5\n']);
+  assert.equal(await collect(path, { tailLines: 3 }), 'line-3\nline-4\nline-5\n');
+});
+
 test('follow stops on abort', async (t) => {
   const path = fixture(t, rec(1, 'stdout', 'F', 'x'));
   const ac = new AbortController();

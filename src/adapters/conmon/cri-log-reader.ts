@@ -1,8 +1,9 @@
 /**
  * @module ContainerLogs over conmon's CRI log files. conmon 2.1.6 with --log-size-max keeps ONE
  * file: past the limit it starts the file afresh and the older lines are gone (checked on this
- * machine; there is no `<path>.1`). Older generations named `<path>.<n>` (larger n = older), as a
- * kubelet-style rotation would leave them, are read first when present.
+ * machine; there is no `<path>.1`), so peapod rotates itself (log-rotation.ts). Older generations
+ * named `<path>.<n>` (larger n = older) are read first when present; a follow goes on in the new
+ * file after a rotation without losing the old file's last lines.
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { type FileHandle, open, readdir, readFile, stat } from 'node:fs/promises';
@@ -137,7 +138,8 @@ export class CriLogReader implements ContainerLogs {
           const wasEnded = ended;
           // Drain what the current file has, then see whether it was replaced or truncated.
           const fresh: LogLine[] = [];
-          if (handle) {
+          const drain = async (): Promise<void> => {
+            if (!handle) return;
             for (;;) {
               const buf = Buffer.alloc(64 * 1024);
               const { bytesRead } = await handle.read(buf, 0, buf.length, offset);
@@ -145,22 +147,33 @@ export class CriLogReader implements ContainerLogs {
               offset += bytesRead;
               fresh.push(...feed(buf.subarray(0, bytesRead)));
             }
-          }
+          };
+          await drain();
           const now = await stat(logPath).catch(() => undefined);
-          if (now && (now.ino !== ino || now.size < offset)) {
+          const replaced = now !== undefined && (now.ino !== ino || now.size < offset);
+          if (replaced) {
+            // Rotated: conmon closes the old file before the new one appears, so what it wrote
+            // after the drain above is there now and this reaches the old file's true end.
+            if (now.ino !== ino) await drain();
             await handle?.close();
-            handle = await open(logPath, 'r');
-            ino = (await handle.stat()).ino;
+            handle = undefined;
+            ino = 0;
             offset = 0;
             rest = Buffer.alloc(0);
-            continue; // read the new file at once
+            try {
+              handle = await open(logPath, 'r');
+              ino = (await handle.stat()).ino;
+            } catch {
+              // Renamed away again already: the next round picks up whatever is there then.
+            }
           }
-          if (wasEnded) fresh.push(...assembler.flush());
+          if (wasEnded && !replaced) fresh.push(...assembler.flush());
           for (const l of fresh) {
             if (!wanted(l)) continue;
             yield budget.take(render(l));
             if (budget.exhausted) return;
           }
+          if (replaced) continue; // read the new file at once
           if (wasEnded) return;
           await new Promise<void>((resolve) => {
             if (ended || signal?.aborted) return resolve();
