@@ -8,9 +8,6 @@ import { link, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { LogRotationOptions, LogRotator } from '../../core/ports.js';
 
-/** The kubelet's defaults (containerLogMaxSize, containerLogMaxFiles). */
-export const DEFAULT_LOG_ROTATION: LogRotationOptions = { maxSize: 10 * 1024 * 1024, maxFiles: 5 };
-
 export interface RotationPlan {
   /** Generations to delete first. */
   remove: number[];
