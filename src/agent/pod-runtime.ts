@@ -18,8 +18,6 @@ import { normalizeImageReference } from '../core/image-reference.js';
 import { parseMemoryBytes } from '../core/quantity.js';
 import type { RuntimeState } from './runtime-state.js';
 
-/** conmon rotates at this size; the kubelet's containerLogMaxSize default. */
-export const LOG_SIZE_MAX = 10 * 1024 * 1024;
 /** The kubelet never stops a container with less than this after the stop signal. */
 export const MIN_GRACE_SECONDS = 2;
 
@@ -224,7 +222,8 @@ export class PodRuntime {
           [Annotations.stopSignal]: image.config.StopSignal ?? 'SIGTERM',
         },
       });
-      await runtime.create({ id, spec, logPath: layout.containerLogPath(uid, container.name, restartCount), logSizeMax: LOG_SIZE_MAX });
+      // No conmon size limit: it would truncate and lose lines; ContainerLogManager rotates instead.
+      await runtime.create({ id, spec, logPath: layout.containerLogPath(uid, container.name, restartCount) });
       await state.refresh(id);
       return { id, name: container.name };
     } catch (err) {

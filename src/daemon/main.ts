@@ -10,6 +10,7 @@ import type { Logger } from '../core/logger.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { RuncRuntime, detectOciRuntime } from '../adapters/runc/runc-runtime.js';
 import { CriLogReader } from '../adapters/conmon/cri-log-reader.js';
+import { FileLogRotator } from '../adapters/conmon/log-rotation.js';
 import { CniNetwork } from '../adapters/cni/cni-network.js';
 import { OverlaySnapshotter } from '../adapters/rootfs/overlay-snapshotter.js';
 import { HostPodHost } from '../adapters/system/pod-host.js';
@@ -22,6 +23,7 @@ import { createApiServer } from '../api/server.js';
 import { RuntimeState } from '../agent/runtime-state.js';
 import { PodRuntime } from '../agent/pod-runtime.js';
 import { NodeAgent } from '../agent/node-agent.js';
+import { ContainerLogManager } from '../agent/log-manager.js';
 import { createLogger } from './logger.js';
 import { parseNodeFlags, SERVE_USAGE, UsageError } from './config.js';
 
@@ -110,6 +112,8 @@ export async function startDaemon(layout: Layout, logger: Logger): Promise<Runni
     exec: (id, req, io) => runtime.exec(id, req, io),
   });
   await agent.start();
+  const logManager = new ContainerLogManager({ state, runtime, rotator: new FileLogRotator(), layout, clock: systemClock, logger });
+  logManager.start();
   const api = createApiServer({
     store,
     images,
@@ -135,6 +139,7 @@ export async function startDaemon(layout: Layout, logger: Logger): Promise<Runni
     close: () =>
       (closing ??= (async () => {
         await api.close();
+        await logManager.stop();
         await agent.stop();
         store.close();
         rmSync(pidFile, { force: true });
