@@ -16,14 +16,17 @@ const reopenLike = (path: string, first = '') => async () => {
   renameSync(`${path}.tmp`, path);
 };
 
-test('planRotation shifts oldest first and drops what would exceed maxFiles', () => {
-  assert.deepEqual(planRotation([], 5), { remove: [], shift: [] });
-  assert.deepEqual(planRotation([1, 2, 3], 5), { remove: [], shift: [{ from: 3, to: 4 }, { from: 2, to: 3 }, { from: 1, to: 2 }] });
-  assert.deepEqual(planRotation([1, 2, 3, 4], 5), { remove: [4], shift: [{ from: 3, to: 4 }, { from: 2, to: 3 }, { from: 1, to: 2 }] });
+test('planRotation moves every generation up, oldest first, and drops the excess afterwards', () => {
+  assert.deepEqual(planRotation([], 5), { shift: [], remove: [] });
+  assert.deepEqual(planRotation([1, 2, 3], 5), { shift: [{ from: 3, to: 4 }, { from: 2, to: 3 }, { from: 1, to: 2 }], remove: [] });
+  assert.deepEqual(planRotation([1, 2, 3, 4], 5), {
+    shift: [{ from: 4, to: 5 }, { from: 3, to: 4 }, { from: 2, to: 3 }, { from: 1, to: 2 }],
+    remove: [5],
+  });
   // Leftovers beyond the limit (maxFiles lowered since) go too; gaps are kept, not filled.
-  assert.deepEqual(planRotation([7, 1, 3], 3), { remove: [7, 3], shift: [{ from: 1, to: 2 }] });
-  assert.deepEqual(planRotation([1], 2), { remove: [1], shift: [] });
-  assert.deepEqual(planRotation([0, -1, 1.5, 2, 2], 4), { remove: [], shift: [{ from: 2, to: 3 }] });
+  assert.deepEqual(planRotation([7, 1, 3], 3), { shift: [{ from: 7, to: 8 }, { from: 3, to: 4 }, { from: 1, to: 2 }], remove: [8, 4] });
+  assert.deepEqual(planRotation([1], 2), { shift: [{ from: 1, to: 2 }], remove: [2] });
+  assert.deepEqual(planRotation([0, -1, 1.5, 2, 2], 4), { shift: [{ from: 2, to: 3 }], remove: [] });
 });
 
 test('rotatedGenerations reads <path>.<n> only', async (t) => {
@@ -71,6 +74,7 @@ test('the writer sees the rename: lines written before the reopen land in <path>
 test('a failed reopen puts the file back and says so; the next round retries', async (t) => {
   const d = dir(t);
   const path = `${d}/0.log`;
+  writeFileSync(`${path}.2`, 'oldest');
   writeFileSync(`${path}.1`, 'older');
   writeFileSync(path, 'current'.padEnd(30, '!'));
   await assert.rejects(
@@ -81,12 +85,14 @@ test('a failed reopen puts the file back and says so; the next round retries', a
   );
   assert.match(readFileSync(path, 'utf8'), /^current/);
   assert.equal(readFileSync(`${path}.1`, 'utf8'), 'older');
-  assert.deepEqual(readdirSync(d).sort(), ['0.log', '0.log.1']);
-  // Failing again and again costs no generation.
+  assert.equal(readFileSync(`${path}.2`, 'utf8'), 'oldest');
+  assert.deepEqual(readdirSync(d).sort(), ['0.log', '0.log.1', '0.log.2']);
+  // Failing again and again costs nothing.
   for (let i = 0; i < 3; i++) {
     await assert.rejects(rotateIfNeeded(path, { maxSize: 10, maxFiles: 3 }, () => Promise.reject(new Error('still gone'))), LogRotationError);
   }
   assert.equal(readFileSync(`${path}.1`, 'utf8'), 'older');
+  assert.equal(readFileSync(`${path}.2`, 'utf8'), 'oldest');
   assert.equal(await rotateIfNeeded(path, { maxSize: 10, maxFiles: 3 }, reopenLike(path)), true);
   assert.deepEqual(readdirSync(d).sort(), ['0.log', '0.log.1', '0.log.2']);
   assert.match(readFileSync(`${path}.1`, 'utf8'), /^current/);

@@ -9,22 +9,23 @@ import { basename, dirname } from 'node:path';
 import type { LogRotationOptions, LogRotator } from '../../core/ports.js';
 
 export interface RotationPlan {
-  /** Generations to delete first. */
-  remove: number[];
   /** Renames `<path>.from` → `<path>.to`, in this order (oldest first, so nothing is overwritten). */
   shift: Array<{ from: number; to: number }>;
+  /** Generations (numbered after the shift) to delete once the writer has reopened. */
+  remove: number[];
 }
 
 /**
- * What to do to the rotated generations present before `<path>` becomes `<path>.1`, so that at
- * most maxFiles files remain once the writer has made a new `<path>`. Pure.
+ * What to do to the rotated generations present so that `<path>` can become `<path>.1` and, once
+ * the writer has made a new `<path>`, at most maxFiles files remain. Every generation moves up
+ * first and the excess goes only after the reopen, so a failed reopen can undo all of it. Pure.
  */
 export function planRotation(generations: readonly number[], maxFiles: number): RotationPlan {
   const keep = maxFiles - 1; // rotated files allowed besides the live one
   const sorted = [...new Set(generations)].filter((n) => Number.isInteger(n) && n > 0).sort((a, b) => b - a);
   return {
-    remove: sorted.filter((n) => n + 1 > keep),
-    shift: sorted.filter((n) => n + 1 <= keep).map((n) => ({ from: n, to: n + 1 })),
+    shift: sorted.map((n) => ({ from: n, to: n + 1 })),
+    remove: sorted.map((n) => n + 1).filter((n) => n > keep),
   };
 }
 
@@ -71,7 +72,8 @@ async function statOrUndefined(path: string) {
  * Rotates `logPath` when it is larger than maxSize; resolves true when it did. A log missing
  * while its directory exists (an earlier reopen was lost) gets a reopen, as the kubelet does.
  * When reopen rejects and the writer made no new file, the rotated file is linked back to
- * `logPath` (never over a file the writer made late) and LogRotationError is thrown.
+ * `logPath` (never over a file the writer made late), the older generations move back, nothing
+ * is deleted, and LogRotationError is thrown.
  */
 export async function rotateIfNeeded(logPath: string, opts: LogRotationOptions, reopen: () => Promise<void>): Promise<boolean> {
   checkOptions(opts);
@@ -84,27 +86,28 @@ export async function rotateIfNeeded(logPath: string, opts: LogRotationOptions, 
 
   const gen = (n: number) => `${logPath}.${n}`;
   const plan = planRotation(await rotatedGenerations(logPath), opts.maxFiles);
-  for (const n of plan.remove) await unlink(gen(n)).catch(ignoreMissing);
   for (const { from, to } of plan.shift) await rename(gen(from), gen(to)).catch(ignoreMissing);
   await rename(logPath, gen(1));
+  const dropExcess = async () => {
+    for (const n of plan.remove) await unlink(gen(n)).catch(ignoreMissing);
+  };
   try {
     await reopen();
-    return true;
   } catch (err) {
     const outcome = await restore(gen(1), logPath, st.ino);
-    // The writer made a new file after all (late): the rotation is complete.
-    if (outcome === 'late') return true;
-    // Move the older generations back too, or every failed round would cost one of them.
     if (outcome === 'restored') {
       for (const { from, to } of [...plan.shift].reverse()) await rename(gen(to), gen(from)).catch(ignoreMissing);
+      throw new LogRotationError(`${logPath} was not reopened; it was put back: ${(err as Error).message}`, { cause: err });
     }
-    throw new LogRotationError(`${logPath} was not reopened; it was put back: ${(err as Error).message}`, { cause: err });
+    // The writer made a new file after all (late): the rotation is complete.
   }
+  await dropExcess();
+  return true;
 }
 
 /**
  * Links the rotated file back unless the writer already made a new one ('late'). 'kept' when
- * the writer replaced it in the meantime, so both names stay.
+ * the writer replaced it in the meantime (late, too), so the rotated name stays.
  */
 async function restore(rotated: string, logPath: string, ino: number): Promise<'restored' | 'late' | 'kept'> {
   try {
