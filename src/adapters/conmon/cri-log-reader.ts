@@ -29,6 +29,18 @@ async function rotatedFiles(logPath: string): Promise<string[]> {
     .map((x) => `${dirname(logPath)}/${x.n}`);
 }
 
+/**
+ * The rotated files newer than the one with inode `ino`, oldest first: what a follower that fell
+ * behind by more than one rotation still has to read. When that file is gone (deleted as the
+ * oldest), every rotated file left is newer.
+ */
+async function newerThan(logPath: string, ino: number): Promise<string[]> {
+  const files = await rotatedFiles(logPath);
+  const inodes = await Promise.all(files.map((f) => stat(f).then((st) => st.ino, () => undefined)));
+  const at = inodes.indexOf(ino);
+  return files.slice(at + 1);
+}
+
 async function readAll(path: string): Promise<Buffer | undefined> {
   try {
     return await readFile(path);
@@ -154,7 +166,13 @@ export class CriLogReader implements ContainerLogs {
           if (replaced) {
             // Rotated: conmon closes the old file before the new one appears, so what it wrote
             // after the drain above is there now and this reaches the old file's true end.
-            if (now.ino !== ino) await drain();
+            if (now.ino !== ino && handle) {
+              await drain();
+              for (const f of await newerThan(logPath, ino)) {
+                const buf = await readAll(f);
+                if (buf) fresh.push(...feed(buf));
+              }
+            }
             await handle?.close();
             handle = undefined;
             ino = 0;
