@@ -125,6 +125,25 @@ test('follow across a kubelet-style rotation keeps the old file\'s last lines an
   assert.equal(await collect(path, { tailLines: 3 }), 'line-3\nline-4\nline-5\n');
 });
 
+test('a follower behind by two rotations reads the generation in between', async (t) => {
+  const path = fixture(t, rec(1, 'stdout', 'F', 'a-1'));
+  let finish!: () => void;
+  const until = new Promise<void>((r) => (finish = r));
+  const seen: string[] = [];
+  for await (const c of new CriLogReader().read(path, { follow: true, until })) {
+    seen.push(c);
+    if (c === 'a-1\n') {
+      renameSync(path, `${path}.1`);
+      writeFileSync(path, rec(2, 'stdout', 'F', 'b-1') + rec(3, 'stdout', 'F', 'b-2'));
+      renameSync(`${path}.1`, `${path}.2`);
+      renameSync(path, `${path}.1`);
+      writeFileSync(path, rec(4, 'stdout', 'F', 'c-1'));
+    }
+    if (c === 'c-1\n') finish();
+  }
+  assert.deepEqual(seen, ['a-1\n', 'b-1\n', 'b-2\n', 'c-1\n']);
+});
+
 test('follow stops on abort', async (t) => {
   const path = fixture(t, rec(1, 'stdout', 'F', 'x'));
   const ac = new AbortController();
