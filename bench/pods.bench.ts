@@ -125,10 +125,18 @@ async function benchRss(d: TestDaemon, w: PodWatcher, count = 100): Promise<{ be
   return { before, after };
 }
 
-/** podman kube play of the same manifest: play → all containers running (podman's own wait). */
+/**
+ * podman kube play of the same manifest: play returns once every container has started. Podman
+ * is pointed at runc (its default crun refuses cgroup-v1-hybrid hosts) and at rlimits this VM lets
+ * root set (it withholds CAP_SYS_RESOURCE, so podman's default nofile 1048576 fails), the same
+ * limits peapod's containers get here.
+ */
 function podmanStartup(runs: number): number[] | undefined {
   if (spawnSync('podman', ['--version']).status !== 0) return undefined;
   const dir = mkdtempSync('/tmp/peapod-bench-podman-');
+  const conf = `${dir}/containers.conf`;
+  writeFileSync(conf, '[containers]\ndefault_ulimits = ["nofile=16384:16384", "nproc=4096:4096"]\n[engine]\nruntime = "runc"\n');
+  const env = { ...process.env, CONTAINERS_CONF: conf };
   try {
     const rootfs = `${dir}/rootfs`;
     execFileSync('scripts/make-busybox-rootfs.sh', [rootfs]);
@@ -140,13 +148,16 @@ function podmanStartup(runs: number): number[] | undefined {
       const file = `${dir}/pod.json`;
       writeFileSync(file, JSON.stringify(pod));
       const t0 = performance.now();
-      execFileSync('podman', ['kube', 'play', file], { stdio: 'ignore' });
-      times.push(performance.now() - t0);
-      execFileSync('podman', ['kube', 'down', file], { stdio: 'ignore' });
+      try {
+        execFileSync('podman', ['kube', 'play', file], { stdio: 'pipe', env });
+        times.push(performance.now() - t0);
+      } finally {
+        execFileSync('podman', ['kube', 'down', file], { stdio: 'ignore', env });
+      }
     }
-    execFileSync('podman', ['rmi', 'localhost/peapod-bench-busybox:latest'], { stdio: 'ignore' });
     return times;
   } finally {
+    spawnSync('podman', ['rmi', 'localhost/peapod-bench-busybox:latest'], { stdio: 'ignore' });
     rmSync(dir, { recursive: true, force: true });
   }
 }
