@@ -24,7 +24,7 @@ function twoContainerPod(name: string): Pod {
   return podManifest(name, {
     terminationGracePeriodSeconds: 5,
     containers: [
-      { name: 'web', image, command: ['httpd', '-f', '-p', '80'] },
+      { name: 'web', image, command: ['sh', '-c', "trap 'exit 0' TERM; httpd -f -p 80 & wait $!"] },
       { name: 'sidecar', image, command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 1 & wait $!; done"] },
     ],
   });

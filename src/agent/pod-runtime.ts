@@ -84,8 +84,10 @@ export class PodRuntime {
           cgroupsPath: layout.containerCgroup(uid, id),
           annotations,
         });
-        await runtime.create({ id, spec, logPath: `${layout.containerDir(id)}/infra.log`, logSizeMax: 1024 * 1024 });
+        const { pid } = await runtime.create({ id, spec, logPath: `${layout.containerDir(id)}/infra.log`, logSizeMax: 1024 * 1024 });
+        state.recordCreated(id, annotations, pid);
         await runtime.start(id);
+        state.recordStarted(id);
       })();
       const volumes = this.setUpVolumes(pod);
       const [net] = await Promise.all([
@@ -105,7 +107,6 @@ export class PodRuntime {
         resolvConf: podResolvConf(pod, this.d.hostResolvConf),
       });
       state.setSandboxIP(id, net.ip);
-      await state.refresh(id);
       return id;
     } catch (err) {
       this.d.logger.warn('sandbox creation failed, undoing', { pod: pod.metadata!.name, err: String(err) });
@@ -223,8 +224,8 @@ export class PodRuntime {
         },
       });
       // No conmon size limit: it would truncate and lose lines; ContainerLogManager rotates instead.
-      await runtime.create({ id, spec, logPath: layout.containerLogPath(uid, container.name, restartCount) });
-      await state.refresh(id);
+      const { pid } = await runtime.create({ id, spec, logPath: layout.containerLogPath(uid, container.name, restartCount) });
+      state.recordCreated(id, spec.annotations ?? {}, pid);
       return { id, name: container.name };
     } catch (err) {
       await runtime.remove(id).catch(() => {});
@@ -238,10 +239,10 @@ export class PodRuntime {
   async startContainer(prepared: PreparedContainer): Promise<void> {
     try {
       await this.d.runtime.start(prepared.id);
+      this.d.state.recordStarted(prepared.id);
     } catch (err) {
-      throw new ContainerStartError('RunContainerError', errorText(err));
-    } finally {
       await this.d.state.refresh(prepared.id);
+      throw new ContainerStartError('RunContainerError', errorText(err));
     }
   }
 

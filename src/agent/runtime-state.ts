@@ -5,7 +5,7 @@
  * read per-pod views from here instead of asking the runtime themselves.
  */
 import { Annotations } from '../core/annotations.js';
-import type { OciContainerInfo, OciRuntime, PodNetwork } from '../core/ports.js';
+import type { Clock, OciContainerInfo, OciRuntime, PodNetwork } from '../core/ports.js';
 import type { ContainerInstance, PodRuntimeView, SandboxInstance } from '../core/runtime-view.js';
 import type { Logger } from '../core/logger.js';
 
@@ -20,6 +20,7 @@ export class RuntimeState {
     private readonly runtime: OciRuntime,
     private readonly network: PodNetwork,
     private readonly logger: Logger,
+    private readonly clock: Clock,
   ) {}
 
   /** Starts following exits. Call `relist` once before serving. */
@@ -80,6 +81,22 @@ export class RuntimeState {
     const uid = info ? podUidOf(info) : before ? podUidOf(before) : undefined;
     if (uid) this.emit(uid);
     return info;
+  }
+
+  /**
+   * Records a container the agent itself just created, without asking the runtime again (every
+   * `runc state` costs ~25 ms of CPU on the pod start path).
+   */
+  recordCreated(id: string, annotations: Record<string, string>, pid: number): void {
+    this.containers.set(id, { id, annotations, status: 'created', pid, createdAt: new Date(this.clock.now()).toISOString() });
+  }
+
+  /** Marks a container the agent just started; an exit already seen is never overwritten. */
+  recordStarted(id: string): void {
+    const info = this.containers.get(id);
+    if (info?.status === 'created') {
+      this.containers.set(id, { ...info, status: 'running', startedAt: new Date(this.clock.now()).toISOString() });
+    }
   }
 
   /** Forgets a removed container without asking the runtime. */

@@ -84,7 +84,7 @@ export async function startDaemon(layout: Layout, logger: Logger): Promise<Runni
   const network = new CniNetwork({ layout });
   const snapshotter = new OverlaySnapshotter({ layout });
   const host = new HostPodHost({ layout });
-  const state = new RuntimeState(runtime, network, logger);
+  const state = new RuntimeState(runtime, network, logger, systemClock);
   const images = new LocalImageStore({ storage: new ImageFiles(layout.imagesDir), inUse: (imageId) => state.usesImage(imageId) });
   const hostIP = primaryHostIP(config.bridge);
   const podRuntime = new PodRuntime({
