@@ -139,7 +139,9 @@ export class PodWorker {
     let sandboxId = actions.sandboxId;
     if (actions.createSandbox) {
       try {
+        const t0 = this.d.clock.now();
         sandboxId = await podRuntime.createSandbox(pod);
+        this.d.logger.debug('sandbox ready', { pod: pod.metadata!.name, ms: this.d.clock.now() - t0 });
       } catch (err) {
         this.d.logger.warn('FailedCreatePodSandBox', { pod: pod.metadata!.name, err: String(err) });
         this.waiting = new Map(crashLoop);
@@ -152,7 +154,9 @@ export class PodWorker {
       actions.containersToKill.map((k) => podRuntime.killContainer(k.instance, () => this.d.clock.now() + this.graceSeconds(pod) * 1000, sharePid(pod))),
     );
     if (sandboxId && actions.containersToStart.length > 0) {
+      const t0 = this.d.clock.now();
       const retryAt = await this.startContainers(pod, sandboxId, actions.containersToStart);
+      this.d.logger.debug('containers started', { pod: pod.metadata!.name, count: actions.containersToStart.length, ms: this.d.clock.now() - t0 });
       if (retryAt !== undefined) nextSync = Math.min(nextSync ?? Infinity, retryAt);
     }
     this.waiting = new Map([...this.startErrors, ...crashLoop]);
