@@ -97,8 +97,8 @@ test('container: standard mounts, /sys read-only, and masked/readonly paths', ()
   const c = container();
   const byDest = new Map<string, Any>(c.mounts.map((m: Any) => [m.destination, m]));
   for (const d of ['/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys', '/sys/fs/cgroup']) assert.ok(byDest.has(d), d);
-  assert.ok(byDest.get('/sys').options.includes('ro'));
-  assert.ok(byDest.get('/sys/fs/cgroup').options.includes('ro'));
+  assert.ok(byDest.get('/sys')!.options.includes('ro'));
+  assert.ok(byDest.get('/sys/fs/cgroup')!.options.includes('ro'));
   assert.ok(c.linux.maskedPaths.includes('/proc/kcore'));
   assert.ok(c.linux.readonlyPaths.includes('/proc/sys'));
 });
