@@ -6,27 +6,19 @@
  * file after a rotation without losing the old file's last lines.
  */
 import { type FSWatcher, watch } from 'node:fs';
-import { type FileHandle, open, readdir, readFile, stat } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { rotatedGenerations } from './log-rotation.js';
+import { type FileHandle, open, readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { NotFoundError } from '../../core/errors.js';
 import type { ContainerLogs, LogReadOptions } from '../../core/ports.js';
 import { formatTimestamp, LineAssembler, type LogLine, parseCriRecord, splitLines } from './cri-log-format.js';
 
 const POLL_MS = 250;
 
+/** Rotated generations next to the log, oldest (largest n) first. */
 async function rotatedFiles(logPath: string): Promise<string[]> {
-  const base = basename(logPath);
-  let names: string[];
-  try {
-    names = await readdir(dirname(logPath));
-  } catch {
-    return [];
-  }
-  return names
-    .map((n) => ({ n, m: n.startsWith(`${base}.`) ? /^(\d+)$/.exec(n.slice(base.length + 1)) : null }))
-    .filter((x): x is { n: string; m: RegExpExecArray } => x.m !== null)
-    .sort((a, b) => Number(b.m[1]) - Number(a.m[1]))
-    .map((x) => `${dirname(logPath)}/${x.n}`);
+  const generations = await rotatedGenerations(logPath);
+  return generations.sort((a, b) => b - a).map((n) => `${logPath}.${n}`);
 }
 
 /**
