@@ -3,6 +3,7 @@ import { randomInt } from 'node:crypto';
 import { BadRequestError, InvalidError } from '../../core/errors.js';
 import type { Mutable } from '../../core/mutable.js';
 import { applyPodDefaults } from '../../core/pod-defaults.js';
+import { decodePod } from '../../core/pod-decode.js';
 import { validatePodCreate, validatePodUpdate } from '../../core/pod-validation.js';
 import { qosClass } from '../../core/qos.js';
 import type { ObjectMeta, Pod, PodSpec } from '../../core/types.js';
@@ -38,8 +39,9 @@ function checkName(obj: Pod, name: string): void {
 }
 
 /** Defaults, validates and binds a new pod; the result is what the store gets. */
-export function preparePodForCreate(body: Pod, namespace: string, nodeName: string): Pod {
-  checkTypeMeta(body, 'v1', 'Pod');
+export function preparePodForCreate(raw: Pod, namespace: string, nodeName: string): Pod {
+  checkTypeMeta(raw, 'v1', 'Pod');
+  const body = decodePod(raw);
   checkNamespace(body, namespace);
   const meta = stripServerFields(body.metadata) as Mutable<ObjectMeta>;
   meta.namespace = namespace;
@@ -82,8 +84,9 @@ function get(ctx: RequestContext): Reply {
 }
 
 /** A spec/metadata update: status and server-owned metadata come from the stored pod. */
-function podUpdate(ctx: RequestContext, next: Pod, stored: Pod): Reply {
-  checkTypeMeta(next, 'v1', 'Pod');
+function podUpdate(ctx: RequestContext, raw: Pod, stored: Pod): Reply {
+  checkTypeMeta(raw, 'v1', 'Pod');
+  const next = decodePod(raw);
   checkNamespace(next, ctx.params.namespace);
   checkName(next, ctx.params.name);
   const m = next.metadata ?? {};
