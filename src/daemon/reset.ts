@@ -11,6 +11,7 @@ import { OverlaySnapshotter } from '../adapters/rootfs/overlay-snapshotter.js';
 import { HostPodHost } from '../adapters/system/pod-host.js';
 import { removeCgroupRoot } from '../adapters/system/cgroup-fs.js';
 import { unmountAllUnder } from '../adapters/system/mountinfo.js';
+import { killInstanceProcesses } from '../adapters/system/instance-processes.js';
 import { parseNodeFlags, UsageError } from './config.js';
 
 export const RESET_USAGE = `Usage: peapod reset --force [daemon flags]
@@ -81,6 +82,9 @@ export async function resetHost(layout: Layout, say: (line: string) => void): Pr
   const containers = await runtime.list().catch(() => []);
   say(`removing ${containers.length} container(s)`);
   for (const c of containers) await attempt(`container ${c.id.slice(0, 12)}`, () => runtime.remove(c.id));
+  // Whatever runs without a record (state removed under it, a crash mid-create) goes by its cgroup.
+  const strays = await killInstanceProcesses(layout).catch(() => 0);
+  if (strays > 0) say(`stopped ${strays} process(es) left without a container record`);
   for (const id of await snapshotter.list().catch(() => [] as string[])) await attempt(`rootfs ${id.slice(0, 12)}`, () => snapshotter.remove(id));
   say('removing the pod network (netns, CNI state, bridge, iptables rules)');
   await attempt('network', () => network.removeAll());

@@ -76,3 +76,15 @@ async function execIn(d: TestDaemon, pod: string, container: string, command: st
   await d.client.exec('default', pod, { container, command, stdout: out.stream });
   return out.text();
 }
+
+test('reset removes everything even when runc state was lost under running pods', async (t) => {
+  const d = new TestDaemon();
+  t.after(() => d.cleanup()); // runs `peapod reset --force` and asserts nothing is left
+  await d.start();
+  await d.importBusybox();
+  await d.client.createPod('default', podManifest('orphaned', { containers: [{ name: 'c', image, command: ['sleep', '100000'] }] }));
+  await d.waitForPod('orphaned', allRunning);
+  await d.kill9();
+  // The containers still run, but nothing records them any more.
+  rmSync(d.layout.runcRoot, { recursive: true, force: true });
+});
