@@ -37,6 +37,8 @@ export const CORE_V1_RESOURCES: ApiResource[] = [
   { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
   { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
   { name: 'events', singularName: 'event', namespaced: true, kind: 'Event', verbs: RW, shortNames: ['ev'] },
+  { name: 'configmaps', singularName: 'configmap', namespaced: true, kind: 'ConfigMap', verbs: [...RW, 'deletecollection'], shortNames: ['cm'] },
+  { name: 'secrets', singularName: 'secret', namespaced: true, kind: 'Secret', verbs: [...RW, 'deletecollection'] },
 ];
 
 export const PEAPOD_V1ALPHA1_RESOURCES: ApiResource[] = [

@@ -13,12 +13,14 @@ import { addDiscoveryRoutes } from './discovery.js';
 import { sendJson } from './http-util.js';
 import { startNamespaceLifecycle } from './namespace-lifecycle.js';
 import { Router } from './router.js';
+import { addConfigMapRoutes } from './routes/configmaps.js';
 import { addEventRoutes } from './routes/events.js';
 import { addImageRoutes } from './routes/images.js';
 import { addNamespaceRoutes, ensureSystemNamespaces } from './routes/namespaces.js';
 import { addPodExecRoutes, ExecUpgrader, parseExecRequest } from './routes/pod-exec.js';
 import { addPodLogRoutes } from './routes/pod-log.js';
 import { addPodRoutes } from './routes/pods.js';
+import { addSecretRoutes } from './routes/secrets.js';
 import { toStatus } from './status.js';
 
 export type { ApiDeps } from './context.js';
@@ -43,6 +45,8 @@ export function buildRouter(): Router {
   addPodExecRoutes(router);
   addEventRoutes(router);
   addImageRoutes(router);
+  addConfigMapRoutes(router);
+  addSecretRoutes(router);
   return router;
 }
 
