@@ -16,6 +16,8 @@ const resources: ResourceInfo[] = [
   { apiVersion: 'v1', kind: 'Pod', resource: 'pods', namespaced: true },
   { apiVersion: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false },
   { apiVersion: 'v1', kind: 'Event', resource: 'events', namespaced: true },
+  { apiVersion: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true },
+  { apiVersion: 'v1', kind: 'Secret', resource: 'secrets', namespaced: true },
 ];
 
 /** Thrown for a kind the daemon does not serve; message as kubectl words it. */

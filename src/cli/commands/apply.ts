@@ -61,7 +61,17 @@ export async function applyPod(client: PeapodClient, namespace: string, manifest
   return 'configured';
 }
 
-async function applyGeneric(client: PeapodClient, obj: KubeObject, namespace: string | undefined): Promise<Outcome> {
+/** A Secret as the server will store it (stringData folded into data, type defaulted), so an unchanged one compares equal. */
+function asStored(obj: KubeObject): KubeObject {
+  if (obj.kind !== 'Secret') return obj;
+  const { stringData, ...rest } = obj as KubeObject & { stringData?: Record<string, string>; data?: Record<string, string>; type?: string };
+  const data = { ...rest.data };
+  for (const [k, v] of Object.entries(stringData ?? {})) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+  return { ...rest, type: rest.type || 'Opaque', ...(rest.data || stringData ? { data } : {}) } as KubeObject;
+}
+
+async function applyGeneric(client: PeapodClient, manifest: KubeObject, namespace: string | undefined): Promise<Outcome> {
+  const obj = asStored(manifest);
   const name = obj.metadata?.name ?? '';
   const withNs = namespace === undefined ? obj : { ...obj, metadata: { ...obj.metadata, namespace } };
   let stored: KubeObject;

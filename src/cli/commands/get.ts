@@ -1,13 +1,15 @@
-/** @module `peapod get pods|namespaces`: kubectl's tables, -o yaml|json|name|wide, -l, -A, -w. */
+/** @module `peapod get pods|namespaces|configmaps|secrets`: kubectl's tables, -o yaml|json|name|wide, -l, -A, -w. */
 import type { KubeObject, Namespace, Pod } from '../../core/types.js';
 import { isNotFound } from '../../core/errors.js';
 import type { CliContext, Command } from '../cli-context.js';
 import { formatError, UsageError } from '../cli-errors.js';
 import { printObjects, type OutputFormat } from '../printers/object-output.js';
 import { podTable } from '../printers/pod-table.js';
-import { namespaceTable } from '../printers/simple-tables.js';
+import { configMapTable, namespaceTable, secretTable } from '../printers/simple-tables.js';
+import { resourceFor } from '../../client/resource-paths.js';
+import type { ConfigMap, Secret } from 'kubernetes-types/core/v1.js';
 
-type Kind = 'Pod' | 'Namespace';
+type Kind = 'Pod' | 'Namespace' | 'ConfigMap' | 'Secret';
 
 const resourceNames: Record<string, Kind> = {
   pods: 'Pod',
@@ -16,10 +18,15 @@ const resourceNames: Record<string, Kind> = {
   namespaces: 'Namespace',
   namespace: 'Namespace',
   ns: 'Namespace',
+  configmaps: 'ConfigMap',
+  configmap: 'ConfigMap',
+  cm: 'ConfigMap',
+  secrets: 'Secret',
+  secret: 'Secret',
 };
 
 export function parseResourceArg(arg: string | undefined, verb: string): { kind: Kind; name?: string } {
-  if (!arg) throw new UsageError(`you must specify the type of resource to ${verb}: pods or namespaces`);
+  if (!arg) throw new UsageError(`you must specify the type of resource to ${verb}: pods, namespaces, configmaps or secrets`);
   const [type, name] = arg.split('/', 2);
   const kind = resourceNames[type.toLowerCase()];
   if (!kind) throw new UsageError(`the server doesn't have a resource type "${type}"`);
@@ -44,12 +51,14 @@ function render(ctx: CliContext, plan: GetPlan, objects: KubeObject[], header: b
     return printObjects(withKind(objects, plan.kind), output as OutputFormat, plan.names.length !== 1);
   }
   if (plan.kind === 'Namespace') return namespaceTable(objects as Namespace[], now, header);
+  if (plan.kind === 'ConfigMap') return configMapTable(objects as ConfigMap[], now, header, plan.allNamespaces);
+  if (plan.kind === 'Secret') return secretTable(objects as Secret[], now, header, plan.allNamespaces);
   return podTable(objects as Pod[], { now, wide: output === 'wide', withNamespace: plan.allNamespaces, noHeaders: !header });
 }
 
 export const getCommand: Command = {
-  usage: 'get (pods|pod|po|namespaces|ns) [NAME...] [-n NS | -A] [-o wide|yaml|json|name] [-l SELECTOR] [-w]',
-  summary: 'List pods or namespaces',
+  usage: 'get (pods|po|namespaces|ns|configmaps|cm|secrets) [NAME...] [-n NS | -A] [-o wide|yaml|json|name] [-l SELECTOR] [-w]',
+  summary: 'List pods, namespaces, configmaps or secrets',
   flags: [
     { name: 'output', short: 'o', type: 'string', value: 'FORMAT', help: 'wide, yaml, json or name' },
     { name: 'selector', short: 'l', type: 'string', value: 'SELECTOR', help: 'label selector, e.g. app=web,tier!=db' },
@@ -80,7 +89,7 @@ export const getCommand: Command = {
     if (names.length > 0) {
       for (const n of names) {
         try {
-          objects.push(kind === 'Pod' ? await client.getPod(ctx.namespace, n) : await client.getObject('v1', 'Namespace', undefined, n));
+          objects.push(kind === 'Pod' ? await client.getPod(ctx.namespace, n) : await client.getObject('v1', kind, ctx.namespace, n));
         } catch (err) {
           if (!isNotFound(err) && (err as Error).name === 'DaemonUnreachableError') throw err;
           ctx.err(`${formatError(err)}\n`);
@@ -88,7 +97,12 @@ export const getCommand: Command = {
         }
       }
     } else {
-      const list = kind === 'Pod' ? await client.listPods(namespace, selectors) : await client.listNamespaces(selectors);
+      const list =
+        kind === 'Pod'
+          ? await client.listPods(namespace, selectors)
+          : kind === 'Namespace'
+            ? await client.listNamespaces(selectors)
+            : await client.listObjects(resourceFor('v1', kind), namespace, selectors);
       objects = list.items;
       resourceVersion = list.metadata?.resourceVersion;
     }
@@ -96,7 +110,7 @@ export const getCommand: Command = {
     if (objects.length > 0) ctx.out(render(ctx, plan, objects, true));
     else if (names.length === 0 && !ctx.args.flags.watch) {
       if (output === 'yaml' || output === 'json') ctx.out(render(ctx, plan, [], true));
-      else ctx.err(kind === 'Pod' && !allNamespaces ? `No resources found in ${ctx.namespace} namespace.\n` : 'No resources found\n');
+      else ctx.err(kind !== 'Namespace' && !allNamespaces ? `No resources found in ${ctx.namespace} namespace.\n` : 'No resources found\n');
     }
     if (!ctx.args.flags.watch || failed) return failed ? 1 : 0;
 
@@ -111,7 +125,7 @@ export const getCommand: Command = {
     const stop =
       kind === 'Pod'
         ? client.watchPods(namespace, watchOpts, onEvent)
-        : client.watchObjects({ apiVersion: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false }, undefined, watchOpts, onEvent);
+        : client.watchObjects(resourceFor('v1', kind), namespace, watchOpts, onEvent);
     await stop.done;
     return 0;
   },

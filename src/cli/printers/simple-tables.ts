@@ -1,4 +1,5 @@
 /** @module Tables for namespaces (kubectl) and images (podman). */
+import type { ConfigMap, Secret } from 'kubernetes-types/core/v1.js';
 import type { Namespace } from '../../core/types.js';
 import type { ImageInfo } from '../../client/peapod-client.js';
 import { age, humanDurationWords, humanSize } from './duration.js';
@@ -7,6 +8,28 @@ import { table } from './tab-writer.js';
 export function namespaceTable(namespaces: Namespace[], now: number, withHeader = true): string {
   const rows = namespaces.map((ns) => [ns.metadata?.name ?? '', ns.status?.phase ?? 'Active', age(ns.metadata?.creationTimestamp, now)]);
   return withHeader ? table(['NAME', 'STATUS', 'AGE'], rows) : rows.length ? table(rows[0], rows.slice(1)) : '';
+}
+
+function withOptionalHeader(header: string[], rows: string[][], withHeader: boolean): string {
+  return withHeader ? table(header, rows) : rows.length ? table(rows[0], rows.slice(1)) : '';
+}
+
+/** kubectl's ConfigMap columns: DATA counts data and binaryData keys. */
+export function configMapTable(items: ConfigMap[], now: number, withHeader = true, withNamespace = false): string {
+  const rows = items.map((cm) => {
+    const count = Object.keys(cm.data ?? {}).length + Object.keys(cm.binaryData ?? {}).length;
+    const row = [cm.metadata?.name ?? '', String(count), age(cm.metadata?.creationTimestamp, now)];
+    return withNamespace ? [cm.metadata?.namespace ?? '', ...row] : row;
+  });
+  return withOptionalHeader([...(withNamespace ? ['NAMESPACE'] : []), 'NAME', 'DATA', 'AGE'], rows, withHeader);
+}
+
+export function secretTable(items: Secret[], now: number, withHeader = true, withNamespace = false): string {
+  const rows = items.map((s) => {
+    const row = [s.metadata?.name ?? '', s.type ?? 'Opaque', String(Object.keys(s.data ?? {}).length), age(s.metadata?.creationTimestamp, now)];
+    return withNamespace ? [s.metadata?.namespace ?? '', ...row] : row;
+  });
+  return withOptionalHeader([...(withNamespace ? ['NAMESPACE'] : []), 'NAME', 'TYPE', 'DATA', 'AGE'], rows, withHeader);
 }
 
 /** "docker.io/library/busybox:1.36" → ["docker.io/library/busybox", "1.36"]; digests keep "<none>". */
