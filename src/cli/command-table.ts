@@ -19,6 +19,7 @@ export const commandTable: CommandEntry[] = [
   { name: 'exec', summary: 'Run a command in a container', load: async () => (await import('./commands/exec.js')).execCommand },
   { name: 'delete', summary: 'Delete pods or namespaces, by name or from manifests', load: async () => (await import('./commands/delete.js')).deleteCommand },
   { name: 'image', aliases: ['images'], summary: 'Manage local images: import, load, ls, rm', load: async () => (await import('./commands/image.js')).imageCommand },
+  { name: 'kubeconfig', summary: 'Print the admin kubeconfig for kubectl', load: async () => (await import('./commands/kubeconfig.js')).kubeconfigCommand },
   { name: 'version', summary: 'Print the client and server versions', load: async () => (await import('./commands/version.js')).versionCommand },
 ];
 

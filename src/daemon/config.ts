@@ -11,6 +11,7 @@ export const DEFAULT_DATA_DIR = '/var/lib/peapod';
 export const DEFAULT_RUN_DIR = '/run/peapod';
 export const DEFAULT_POD_CIDR = '10.90.0.0/16';
 export const DEFAULT_BRIDGE = 'peapod0';
+export const DEFAULT_LISTEN = '127.0.0.1:6443';
 
 export const SERVE_USAGE = `Usage: peapod serve [flags]
 
@@ -24,6 +25,9 @@ Flags:
   --pod-cidr CIDR    pod addresses (default ${DEFAULT_POD_CIDR})
   --bridge NAME      the pods' bridge device (default ${DEFAULT_BRIDGE})
   --node-name NAME   this node's name (default: the host name)
+  --listen HOST:PORT the HTTPS Kubernetes API (default ${DEFAULT_LISTEN}; port 0 picks a free
+                     one; "none" serves the unix socket only). Credentials: <data-dir>/pki,
+                     <data-dir>/admin.kubeconfig
   --log-level LEVEL  debug, info, warn or error (default info)
   -h, --help         show this help
 `;
@@ -51,6 +55,7 @@ export function parseNodeFlags(argv: string[], extra: Record<string, { type: 'st
         bridge: { type: 'string' },
         'node-name': { type: 'string' },
         'log-level': { type: 'string' },
+        listen: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         ...extra,
       },
@@ -79,7 +84,23 @@ export function parseNodeFlags(argv: string[], extra: Record<string, { type: 'st
     instance: instanceName(runDir),
     nodeName: String(v['node-name'] ?? hostname()).toLowerCase(),
   };
-  return { config, logLevel: logLevel as DaemonOptions['logLevel'], help: v.help === true, values: v };
+  const listen = parseListen(v.listen as string | undefined);
+  return { config, logLevel: logLevel as DaemonOptions['logLevel'], help: v.help === true, values: v, listen };
+}
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** `--listen HOST:PORT` (IPv6 as `[::1]:6443`); undefined for "none". */
+export function parseListen(value: string | undefined): ListenAddress | undefined {
+  const v = value ?? DEFAULT_LISTEN;
+  if (v === 'none') return undefined;
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(v);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new UsageError(`--listen ${v}: want HOST:PORT, like ${DEFAULT_LISTEN}, or "none"`);
+  return { host: m[1] ?? m[2], port };
 }
 
 /** "peapod" for the default run dir, "peapod-<6 hex>" for any other. */

@@ -23,9 +23,16 @@ import { createApiServer } from '../api/server.js';
 import { RuntimeState } from '../agent/runtime-state.js';
 import { PodRuntime } from '../agent/pod-runtime.js';
 import { NodeAgent } from '../agent/node-agent.js';
+import { EventRecorder } from '../agent/event-recorder.js';
+import { HookRunner } from '../agent/lifecycle-hooks.js';
+import { noProbes } from '../agent/prober-types.js';
+import { httpGetStatus } from '../adapters/system/http-get.js';
+import { Writable } from 'node:stream';
+import type { OciRuntime } from '../core/ports.js';
 import { ContainerLogManager } from '../agent/log-manager.js';
 import { createLogger } from './logger.js';
-import { parseNodeFlags, SERVE_USAGE, UsageError } from './config.js';
+import { parseNodeFlags, SERVE_USAGE, UsageError, type ListenAddress } from './config.js';
+import { startHttpsApi } from './https-api.js';
 
 export async function runDaemon(argv: string[]): Promise<number> {
   let parsed;
@@ -47,7 +54,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
     return 1;
   }
   const logger = createLogger(parsed.logLevel);
-  const daemon = await startDaemon(new Layout(parsed.config), logger).catch((err: unknown) => {
+  const daemon = await startDaemon(new Layout(parsed.config), logger, { listen: parsed.listen }).catch((err: unknown) => {
     logger.error('start failed', { err: err instanceof Error ? err.message : String(err) });
     return undefined;
   });
@@ -66,7 +73,7 @@ export interface RunningDaemon {
   close(): Promise<void>;
 }
 
-export async function startDaemon(layout: Layout, logger: Logger): Promise<RunningDaemon> {
+export async function startDaemon(layout: Layout, logger: Logger, opts: { listen?: ListenAddress } = {}): Promise<RunningDaemon> {
   const started = Date.now();
   const config = layout.config;
   for (const dir of [layout.dataDir, layout.runDir]) mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -110,6 +117,9 @@ export async function startDaemon(layout: Layout, logger: Logger): Promise<Runni
     nodeName: config.nodeName,
     hostIP,
     exec: (id, req, io) => runtime.exec(id, req, io),
+    events: new EventRecorder(store, systemClock, config.nodeName, logger),
+    hooks: new HookRunner({ clock: systemClock, exec: (id, argv, timeoutMs) => execCapture(runtime, id, argv, timeoutMs), httpGet: httpGetStatus }),
+    prober: noProbes,
   });
   await agent.start();
   const logManager = new ContainerLogManager({ state, runtime, rotator: new FileLogRotator(), layout, clock: systemClock, logger });
@@ -126,6 +136,7 @@ export async function startDaemon(layout: Layout, logger: Logger): Promise<Runni
   await prepareUnixSocket(config.socketPath);
   await api.listen(config.socketPath);
   restrictUnixSocket(config.socketPath);
+  const https = opts.listen ? await startHttpsApi(layout.dataDir, opts.listen, api, logger) : undefined;
   logger.info('peapod serving', {
     socket: config.socketPath,
     runtime: oci.name,
@@ -138,6 +149,7 @@ export async function startDaemon(layout: Layout, logger: Logger): Promise<Runni
   return {
     close: () =>
       (closing ??= (async () => {
+        await https?.close();
         await api.close();
         await logManager.stop();
         await agent.stop();
@@ -178,4 +190,19 @@ function primaryHostIP(bridge: string): string {
     for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }
   return '127.0.0.1';
+}
+
+/** Runs argv in a container and collects what it printed (for hooks and exec probes), at most 64 KiB. */
+async function execCapture(runtime: OciRuntime, id: string, argv: string[], timeoutMs?: number): Promise<{ exitCode: number; output: string }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      if (size < 64 * 1024) chunks.push(Buffer.from(chunk));
+      size += chunk.length;
+      cb();
+    },
+  });
+  const exitCode = await runtime.exec(id, { args: argv, ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, { stdout: sink, stderr: sink });
+  return { exitCode, output: Buffer.concat(chunks).toString('utf8') };
 }

@@ -49,6 +49,8 @@ export class TestDaemon {
       '--socket', this.socket,
       '--bridge', `pp${tag}`,
       '--pod-cidr', `${this.subnet}.0/24`,
+      // A free port per daemon: files run side by side; the port is in the kubeconfig.
+      '--listen', '127.0.0.1:0',
     ];
     this.layout = new Layout({
       dataDir: `${this.base}/data`,
@@ -80,6 +82,11 @@ export class TestDaemon {
       await sleep(50);
     }
     throw new Error(`daemon did not start:\n${this.log()}`);
+  }
+
+  /** The admin kubeconfig the daemon wrote for its HTTPS API. */
+  get kubeconfigPath(): string {
+    return `${this.base}/data/admin.kubeconfig`;
   }
 
   get pid(): number {
