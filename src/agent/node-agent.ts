@@ -13,6 +13,9 @@ import { latestInstances, type ContainerInstance } from '../core/runtime-view.js
 import { PodWorker } from './pod-worker.js';
 import type { PodRuntime } from './pod-runtime.js';
 import type { RuntimeState } from './runtime-state.js';
+import type { EventInput } from '../core/events.js';
+import type { HookRunner } from './lifecycle-hooks.js';
+import type { Prober } from './prober-types.js';
 
 /** Safety-net relist period; exits normally arrive through inotify at once. */
 export const RELIST_PERIOD_MS = 5_000;
@@ -28,6 +31,9 @@ export interface NodeAgentDeps {
   hostIP: string;
   /** Runs `runtime.exec`; kept separate so the agent does not hold the OciRuntime itself. */
   exec(containerId: string, req: ExecRequest, io: ExecStreams): Promise<number>;
+  events: { record(e: EventInput): void };
+  hooks: HookRunner;
+  prober: Prober;
 }
 
 export class NodeAgent implements PodRuntimeAccess {
@@ -36,6 +42,7 @@ export class NodeAgent implements PodRuntimeAccess {
   private readonly imageBackOff = new BackOff();
   private stopWatch: (() => void) | undefined;
   private stopStateListener: (() => void) | undefined;
+  private stopProberListener: (() => void) | undefined;
   private relistTimer: TimerHandle | undefined;
   private stopped = false;
 
@@ -46,6 +53,7 @@ export class NodeAgent implements PodRuntimeAccess {
     await state.relist();
     state.start();
     this.stopStateListener = state.onPodChange((uid) => this.onRuntimeChange(uid));
+    this.stopProberListener = this.d.prober.onChange((uid) => this.workers.get(uid)?.trigger());
     const list = store.list<Pod>('pods', undefined);
     for (const pod of list.items) this.onPod(pod);
     this.stopWatch = store.watch('pods', undefined, list.metadata.resourceVersion, (e) => this.onEvent(e));
@@ -59,6 +67,8 @@ export class NodeAgent implements PodRuntimeAccess {
     this.stopped = true;
     this.stopWatch?.();
     this.stopStateListener?.();
+    this.stopProberListener?.();
+    this.d.prober.stop();
     this.d.state.stop();
     if (this.relistTimer) this.d.clock.clearTimeout(this.relistTimer);
     for (const w of this.workers.values()) w.stop();
@@ -109,6 +119,9 @@ export class NodeAgent implements PodRuntimeAccess {
         backOff: this.backOff,
         imageBackOff: this.imageBackOff,
         hostIP: this.d.hostIP,
+        events: this.d.events,
+        hooks: this.d.hooks,
+        prober: this.d.prober,
         onDone: (done) => this.workers.delete(done),
       });
       this.workers.set(uid, w);

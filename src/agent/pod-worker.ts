@@ -14,6 +14,10 @@ import { latestInstances, stableJson, type ContainerInstance, type PodRuntimeVie
 import { ConflictError } from '../core/errors.js';
 import { ContainerStartError, type PodRuntime, type PreparedContainer } from './pod-runtime.js';
 import type { RuntimeState } from './runtime-state.js';
+import type { EventInput } from '../core/events.js';
+import type { HookRunner } from './lifecycle-hooks.js';
+import type { Prober } from './prober-types.js';
+import type { Container } from '../core/types.js';
 
 /** How soon a sync that hit an error (image missing, create failed) is retried. */
 export const ERROR_RESYNC_MS = 10_000;
@@ -27,9 +31,17 @@ export interface PodWorkerDeps {
   backOff: BackOff;
   imageBackOff: BackOff;
   hostIP: string;
+  events: { record(e: EventInput): void };
+  hooks: HookRunner;
+  prober: Prober;
   /** Called once the pod is gone from the host (and from the store). */
   onDone(uid: string): void;
 }
+
+export const DEADLINE_EXCEEDED = {
+  reason: 'DeadlineExceeded',
+  message: 'Pod was active on the node longer than the specified deadline',
+};
 
 interface StartError extends WaitingReason {
   at: number;
@@ -46,6 +58,10 @@ export class PodWorker {
   /** When the running termination must SIGKILL; a later delete with a shorter grace pulls it in. */
   private killDeadline: number | undefined;
   private deletionGrace: number | undefined;
+  /** Running instances whose postStart hook has not returned yet. */
+  private readonly hookPending = new Set<string>();
+  private failure: { reason: string; message: string } | undefined;
+  private scheduledRecorded = false;
 
   constructor(
     readonly uid: string,
@@ -101,28 +117,52 @@ export class PodWorker {
 
   private async sync(): Promise<void> {
     const pod = this.pod;
-    const { state, podRuntime } = this.d;
+    const { state, podRuntime, prober, clock } = this.d;
     if (!pod) {
       // Removed from the store without us (force delete, or an orphan found at start).
+      prober.untrack(this.uid);
       await this.killPod(undefined, state.view(this.uid), () => 0);
       await podRuntime.removePod(this.uid);
       this.finish();
       return;
     }
     if (pod.metadata!.deletionTimestamp) {
+      prober.setTerminating(this.uid);
       await this.terminate(pod);
       return;
     }
     const phase = pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') {
-      await this.killPod(pod, state.view(this.uid), () => this.d.clock.now() + this.graceSeconds(pod) * 1000);
+      prober.untrack(this.uid);
+      await this.killPod(pod, state.view(this.uid), () => clock.now() + this.graceSeconds(pod) * 1000);
       this.writeStatus(pod, true);
       return;
     }
+    if (!this.scheduledRecorded && !pod.status?.startTime) {
+      const m = pod.metadata!;
+      this.event(pod, undefined, 'Normal', 'Scheduled', `Successfully assigned ${m.namespace}/${m.name} to ${pod.spec?.nodeName ?? ''}`, 'default-scheduler');
+    }
+    this.scheduledRecorded = true;
 
-    const now = this.d.clock.now();
+    const now = clock.now();
+    const deadlineAt = activeDeadline(pod, now);
+    if (deadlineAt !== undefined && now >= deadlineAt) {
+      this.failure = DEADLINE_EXCEEDED;
+      this.event(pod, undefined, 'Normal', 'DeadlineExceeded', DEADLINE_EXCEEDED.message);
+      prober.untrack(this.uid);
+      await this.killPod(pod, state.view(this.uid), () => clock.now() + this.graceSeconds(pod) * 1000);
+      this.writeStatus(pod, true);
+      return;
+    }
+    for (const e of prober.takeEvents(this.uid)) this.event(pod, e.containerName, e.type, e.reason, e.message);
+    await this.killProbeFailures(pod);
+
     const view = state.view(this.uid);
-    const actions = computePodActions(pod, view, { now, backOff: this.d.backOff });
+    const actions = computePodActions(pod, view, {
+      now,
+      backOff: this.d.backOff,
+      isStarted: (i) => !this.hookPending.has(i.id) && prober.isStarted(i.id),
+    });
     const crashLoop = new Map<string, WaitingReason>();
     for (const [name, b] of actions.backOff) {
       const meta = pod.metadata!;
@@ -130,20 +170,24 @@ export class PodWorker {
         reason: 'CrashLoopBackOff',
         message: `back-off ${Math.round(b.waitMs / 1000)}s restarting failed container=${name} pod=${meta.name}_${meta.namespace}(${meta.uid})`,
       });
+      this.event(pod, name, 'Warning', 'BackOff', `Back-off restarting failed container ${name} in pod ${meta.name}_${meta.namespace}(${meta.uid})`);
     }
     let nextSync = actions.nextSyncAt;
 
     if (actions.killPod) {
-      await this.killPod(pod, view, () => this.d.clock.now() + this.graceSeconds(pod) * 1000);
+      if (actions.createSandbox && view.sandboxes.length > 0) {
+        this.event(pod, undefined, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
+      }
+      await this.killPod(pod, view, () => clock.now() + this.graceSeconds(pod) * 1000);
     }
     let sandboxId = actions.sandboxId;
     if (actions.createSandbox) {
       try {
-        const t0 = this.d.clock.now();
+        const t0 = clock.now();
         sandboxId = await podRuntime.createSandbox(pod);
-        this.d.logger.debug('sandbox ready', { pod: pod.metadata!.name, ms: this.d.clock.now() - t0 });
+        this.d.logger.debug('sandbox ready', { pod: pod.metadata!.name, ms: clock.now() - t0 });
       } catch (err) {
-        this.d.logger.warn('FailedCreatePodSandBox', { pod: pod.metadata!.name, err: String(err) });
+        this.event(pod, undefined, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorText(err)}`);
         this.waiting = new Map(crashLoop);
         this.writeStatus(pod, false);
         this.schedule(now + ERROR_RESYNC_MS);
@@ -151,17 +195,54 @@ export class PodWorker {
       }
     }
     await Promise.all(
-      actions.containersToKill.map((k) => podRuntime.killContainer(k.instance, () => this.d.clock.now() + this.graceSeconds(pod) * 1000, sharePid(pod))),
+      actions.containersToKill.map((k) => {
+        this.event(pod, k.instance.name, 'Normal', 'Killing', k.message);
+        return this.stopContainer(pod, k.instance, () => clock.now() + this.graceSeconds(pod) * 1000);
+      }),
     );
     if (sandboxId && actions.containersToStart.length > 0) {
-      const t0 = this.d.clock.now();
+      const t0 = clock.now();
       const retryAt = await this.startContainers(pod, sandboxId, actions.containersToStart);
-      this.d.logger.debug('containers started', { pod: pod.metadata!.name, count: actions.containersToStart.length, ms: this.d.clock.now() - t0 });
+      this.d.logger.debug('containers started', { pod: pod.metadata!.name, count: actions.containersToStart.length, ms: clock.now() - t0 });
       if (retryAt !== undefined) nextSync = Math.min(nextSync ?? Infinity, retryAt);
     }
+    this.trackProbes(pod);
     this.waiting = new Map([...this.startErrors, ...crashLoop]);
     this.writeStatus(pod, false);
+    if (deadlineAt !== undefined) nextSync = Math.min(nextSync ?? Infinity, deadlineAt);
     this.schedule(nextSync);
+  }
+
+  /** Liveness/startup failures the prober reported: kill with the probe's grace; restart follows the policy. */
+  private async killProbeFailures(pod: Pod): Promise<void> {
+    const failures = this.d.prober.takeFailures(this.uid);
+    if (failures.length === 0) return;
+    const current = new Map([...latestInstances(this.d.state.view(this.uid)).values()].map((l) => [l.current.id, l.current]));
+    await Promise.all(
+      failures.map((f) => {
+        const inst = current.get(f.containerId);
+        if (!inst || inst.state !== 'running') return undefined;
+        this.event(pod, f.containerName, 'Normal', 'Killing', `Container ${f.containerName} failed ${f.kind} probe, will be restarted`);
+        const grace = f.terminationGracePeriodSeconds ?? this.graceSeconds(pod);
+        const deadline = this.d.clock.now() + grace * 1000;
+        return this.stopContainer(pod, inst, () => deadline);
+      }),
+    );
+  }
+
+  /** Tells the prober which instances run (after their postStart), and forgets the rest. */
+  private trackProbes(pod: Pod): void {
+    const view = this.d.state.view(this.uid);
+    const podIP = view.sandboxes[0]?.ready ? view.sandboxes[0].ip : undefined;
+    const keep = new Set<string>();
+    for (const { current } of latestInstances(view).values()) {
+      if (current.state !== 'running' || this.hookPending.has(current.id)) continue;
+      const container = containerSpec(pod, current.name);
+      if (!container) continue;
+      keep.add(current.id);
+      this.d.prober.track({ pod, container, containerId: current.id, startedAt: current.startedAt ?? current.createdAt, podIP });
+    }
+    this.d.prober.untrack(this.uid, keep);
   }
 
   /**
@@ -185,22 +266,41 @@ export class PodWorker {
         retryAt = Math.min(retryAt ?? Infinity, clock.now() + ERROR_RESYNC_MS);
       }
       this.d.logger.info('container start failed', { pod: pod.metadata!.name, container: name, reason: e.reason, message: e.message });
+      if (e.reason.startsWith('ErrImage') || e.reason === 'InvalidImageName') this.event(pod, name, 'Warning', e.reason, e.message);
+      else this.event(pod, name, 'Warning', 'Failed', `Error: ${e.message}`);
     };
-    const prepare = (s: ContainerToStart): Promise<PreparedContainer> => {
+    const prepare = async (s: ContainerToStart): Promise<PreparedContainer> => {
       const spec = all.find((c) => c.name === s.name)!;
-      return podRuntime.prepareContainer(pod, sandboxId, spec, s.type, s.restartCount);
+      const p = await podRuntime.prepareContainer(pod, sandboxId, spec, s.type, s.restartCount);
+      this.event(pod, s.name, 'Normal', 'Pulled', `Container image "${spec.image}" already present on machine`);
+      this.event(pod, s.name, 'Normal', 'Created', `Created container: ${s.name}`);
+      return p;
     };
-    const started = (s: ContainerToStart): void => {
+    /** Started, then its postStart (the next container waits for it, as the kubelet does). */
+    const start = async (s: ContainerToStart, p: PreparedContainer): Promise<void> => {
+      await podRuntime.startContainer(p);
       this.startErrors.delete(s.name);
       if (s.backOff) this.d.backOff.next(s.backOff.key, s.backOff.exitedAt);
+      this.event(pod, s.name, 'Normal', 'Started', `Started container ${s.name}`);
+      const spec = all.find((c) => c.name === s.name)!;
+      const hook = spec.lifecycle?.postStart;
+      if (!hook) return;
+      this.hookPending.add(p.id);
+      const podIP = this.d.state.view(this.uid).sandboxes[0]?.ip;
+      const result = await this.d.hooks.run(spec, p.id, hook, podIP);
+      this.hookPending.delete(p.id);
+      if (result.ok) return;
+      this.d.logger.info('postStart hook failed', { pod: pod.metadata!.name, container: s.name, message: result.message });
+      this.event(pod, s.name, 'Warning', 'FailedPostStartHook', 'PostStartHook failed');
+      const inst = latestInstances(this.d.state.view(this.uid)).get(s.name)?.current;
+      if (inst) await this.stopContainer(pod, inst, () => clock.now() + this.graceSeconds(pod) * 1000);
+      this.startErrors.set(s.name, { reason: 'PostStartHookError', message: result.message, at: clock.now() });
     };
 
     const inits = starts.filter((s) => s.type === 'init');
     for (const s of inits) {
       try {
-        const p = await prepare(s);
-        await podRuntime.startContainer(p);
-        started(s);
+        await start(s, await prepare(s));
       } catch (err) {
         fail(s.name, err);
         return retryAt;
@@ -210,8 +310,7 @@ export class PodWorker {
     const prepared = apps.map((s) => prepare(s));
     for (const [i, s] of apps.entries()) {
       try {
-        await podRuntime.startContainer(await prepared[i]);
-        started(s);
+        await start(s, await prepared[i]);
       } catch (err) {
         fail(s.name, err);
       }
@@ -234,18 +333,50 @@ export class PodWorker {
     }
   }
 
-  /** App containers in parallel, then sidecars one by one in reverse order, then the sandbox. */
+  /**
+   * Every preStop starts at once; app containers get their stop signal after their own preStop,
+   * in parallel; sidecars (and other init containers) only after every app container exited,
+   * one at a time in reverse order; then the sandbox goes.
+   */
   private async killPod(pod: Pod | undefined, view: PodRuntimeView, deadline: () => number): Promise<void> {
     const { podRuntime } = this.d;
     const alive = (c: ContainerInstance): boolean => c.state === 'running' || c.state === 'created';
     const shared = pod ? sharePid(pod) : true;
-    const current = [...latestInstances(view).values()].map((l) => l.current);
+    const current = [...latestInstances(view).values()].map((l) => l.current).filter(alive);
     const leftovers = view.containers.filter((c) => alive(c) && !current.includes(c));
-    await Promise.all([...current.filter((c) => alive(c) && c.type === 'app'), ...leftovers].map((c) => podRuntime.killContainer(c, deadline, shared)));
+    const preStops = new Map(current.map((c) => [c.id, pod ? this.runPreStop(pod, c, deadline) : Promise.resolve()]));
+    const stop = async (c: ContainerInstance): Promise<void> => {
+      await preStops.get(c.id);
+      if (pod) this.event(pod, c.name, 'Normal', 'Killing', `Stopping container ${c.name}`);
+      await podRuntime.killContainer(c, deadline, shared);
+    };
+    await Promise.all([...current.filter((c) => c.type === 'app').map(stop), ...leftovers.map((c) => podRuntime.killContainer(c, deadline, shared))]);
     const order = (pod?.spec?.initContainers ?? []).map((c) => c.name).reverse();
-    const inits = current.filter((c) => alive(c) && c.type === 'init').sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
-    for (const c of inits) await podRuntime.killContainer(c, deadline, shared);
+    const inits = current.filter((c) => c.type === 'init').sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
+    for (const c of inits) await stop(c);
     for (const s of view.sandboxes) await podRuntime.stopSandbox(s.id);
+  }
+
+  /** preStop (bounded by the grace), then the stop signal and SIGKILL after the grace. */
+  private async stopContainer(pod: Pod, instance: ContainerInstance, deadline: () => number): Promise<void> {
+    await this.runPreStop(pod, instance, deadline);
+    await this.d.podRuntime.killContainer(instance, deadline, sharePid(pod));
+  }
+
+  private async runPreStop(pod: Pod, instance: ContainerInstance, deadline: () => number): Promise<void> {
+    const container = containerSpec(pod, instance.name);
+    const hook = container?.lifecycle?.preStop;
+    const budget = deadline() - this.d.clock.now();
+    if (!container || !hook || budget <= 0 || instance.state !== 'running') return;
+    const podIP = this.d.state.view(this.uid).sandboxes[0]?.ip;
+    const result = await this.d.hooks.run(container, instance.id, hook, podIP, budget);
+    if (!result.ok) {
+      this.event(pod, instance.name, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${result.message}`);
+    }
+  }
+
+  private event(pod: Pod, container: string | undefined, type: 'Normal' | 'Warning', reason: string, message: string, component?: string): void {
+    this.d.events.record({ pod, ...(container ? { container } : {}), type, reason, message, ...(component ? { component } : {}) });
   }
 
   private async terminate(pod: Pod): Promise<void> {
@@ -289,6 +420,9 @@ export class PodWorker {
         waiting: this.waiting,
         hostIP: this.d.hostIP,
         terminating,
+        probes: this.d.prober,
+        hookPending: this.hookPending,
+        ...(this.failure ? { failure: this.failure } : {}),
       });
       if (stableJson(status) === stableJson(stored.status)) return;
       try {
@@ -303,6 +437,22 @@ export class PodWorker {
 
 function specPart(pod: Pod): unknown {
   return [pod.spec, pod.metadata?.deletionTimestamp, pod.metadata?.deletionGracePeriodSeconds, pod.status?.phase];
+}
+
+function containerSpec(pod: Pod, name: string): Container | undefined {
+  return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((c) => c.name === name);
+}
+
+/** When activeDeadlineSeconds runs out, counted from status.startTime. */
+function activeDeadline(pod: Pod, now: number): number | undefined {
+  const seconds = pod.spec?.activeDeadlineSeconds;
+  if (seconds === undefined || seconds === null) return undefined;
+  const start = pod.status?.startTime ? Date.parse(pod.status.startTime) : now;
+  return start + seconds * 1000;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function sharePid(pod: Pod): boolean {

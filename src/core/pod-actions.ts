@@ -44,6 +44,8 @@ export interface PodActions {
 export interface PodActionsContext {
   now: number;
   backOff: Pick<BackOff, 'waitUntil' | 'current'>;
+  /** A running sidecar is "started" once its postStart returned and its startup probe passed. */
+  isStarted?: (instance: ContainerInstance) => boolean;
 }
 
 export function isSidecar(c: Container): boolean {
@@ -136,7 +138,11 @@ export function computePodActions(pod: Pod, view: PodRuntimeView, ctx: PodAction
       break;
     }
     if (isSidecar(c)) {
-      if (cur.state === 'running') continue;
+      if (cur.state === 'running') {
+        if (initialized || (ctx.isStarted?.(cur) ?? true)) continue;
+        initDone = false;
+        break;
+      }
       restart(c, 'init', cur);
       if (initialized) continue;
       initDone = false;

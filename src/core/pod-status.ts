@@ -24,6 +24,17 @@ export interface PodStatusInput {
   failure?: { reason: string; message: string };
   /** The pod is being torn down (deleted, deadline, completion): stopped containers are final. */
   terminating?: boolean;
+  /** Probe results per container instance; without it every running container counts as started and ready. */
+  probes?: ContainerProbeResults;
+  /** Running instances whose postStart hook has not returned: still reported as waiting. */
+  hookPending?: ReadonlySet<string>;
+  /** Termination messages of exited instances, by container id. */
+  messages?: ReadonlyMap<string, string>;
+}
+
+export interface ContainerProbeResults {
+  isStarted(containerId: string): boolean;
+  isReady(containerId: string): boolean;
 }
 
 export const CONTAINER_ID_SCHEME = 'peapod://';
@@ -40,7 +51,7 @@ export function computePodStatus(input: PodStatusInput): PodStatus {
   const hasInits = (spec.initContainers ?? []).length > 0;
 
   const statusOf = (c: Container, type: 'init' | 'app'): ContainerStatus =>
-    containerStatus(c, type, latest.get(c.name), input.waiting.get(c.name), hasInits);
+    containerStatus(c, type, latest.get(c.name), input.waiting.get(c.name), hasInits, input);
   const initStatuses = (spec.initContainers ?? []).map((c) => statusOf(c, 'init'));
   const appStatuses = spec.containers.map((c) => statusOf(c, 'app')).sort((a, b) => a.name.localeCompare(b.name));
 
@@ -69,7 +80,7 @@ export function computePodStatus(input: PodStatusInput): PodStatus {
   return status;
 }
 
-function terminatedState(i: ContainerInstance): ContainerState {
+function terminatedState(i: ContainerInstance, messages?: ReadonlyMap<string, string>): ContainerState {
   if (i.state === 'unknown') {
     return {
       terminated: {
@@ -81,11 +92,12 @@ function terminatedState(i: ContainerInstance): ContainerState {
     };
   }
   const exitCode = i.exitCode ?? 0;
+  const message = messages?.get(i.id) ?? i.message;
   return {
     terminated: {
       exitCode,
       reason: i.reason ?? (exitCode === 0 ? 'Completed' : 'Error'),
-      ...(i.message ? { message: i.message } : {}),
+      ...(message ? { message } : {}),
       ...(i.startedAt !== undefined ? { startedAt: rfc3339(i.startedAt) } : {}),
       ...(i.finishedAt !== undefined ? { finishedAt: rfc3339(i.finishedAt) } : {}),
       containerID: CONTAINER_ID_SCHEME + i.id,
@@ -99,6 +111,7 @@ function containerStatus(
   instances: { current: ContainerInstance; previous?: ContainerInstance } | undefined,
   waiting: WaitingReason | undefined,
   hasInits: boolean,
+  input: Pick<PodStatusInput, 'probes' | 'hookPending' | 'messages'>,
 ): ContainerStatus {
   const status: ContainerStatus = {
     name: c.name,
@@ -119,19 +132,22 @@ function containerStatus(
   status.imageID = current.imageId;
   status.containerID = CONTAINER_ID_SCHEME + current.id;
   status.restartCount = current.restartCount;
-  if (previous) status.lastState = terminatedState(previous);
+  if (previous) status.lastState = terminatedState(previous, input.messages);
   const regularInit = type === 'init' && !isSidecar(c);
-  switch (current.state) {
-    case 'running':
+  const state = current.state === 'running' && input.hookPending?.has(current.id) ? 'created' : current.state;
+  switch (state) {
+    case 'running': {
       status.state = { running: { startedAt: rfc3339(current.startedAt ?? current.createdAt) } };
-      status.started = true;
-      status.ready = !regularInit;
+      const started = input.probes ? input.probes.isStarted(current.id) : true;
+      status.started = started;
+      status.ready = !regularInit && started && (input.probes ? input.probes.isReady(current.id) : true);
       break;
+    }
     case 'created':
       status.state = { waiting: waitingState(waiting ?? { reason: hasInits && type === 'app' ? 'PodInitializing' : 'ContainerCreating' }) };
       break;
     default: {
-      const terminated = terminatedState(current);
+      const terminated = terminatedState(current, input.messages);
       if (waiting) {
         status.state = { waiting: waitingState(waiting) };
         status.lastState = terminated;

@@ -1,0 +1,53 @@
+/**
+ * @module Records core/v1 Events in the store, aggregating repeats of the same event for the same
+ * object (count + lastTimestamp) as the kubelet's event correlator does. Recording never fails the
+ * caller: an event that cannot be written is logged and dropped.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Event } from '../core/types.js';
+import type { Clock, ObjectStore } from '../core/ports.js';
+import type { Logger } from '../core/logger.js';
+import { EVENT_AGGREGATION_WINDOW_MS, eventKey, newEvent, type EventInput } from '../core/events.js';
+
+export class EventRecorder {
+  private readonly recent = new Map<string, { namespace: string; name: string; last: number }>();
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly clock: Clock,
+    private readonly nodeName: string,
+    private readonly logger: Logger,
+  ) {}
+
+  record(e: EventInput): void {
+    const now = this.clock.now();
+    const key = eventKey(e);
+    try {
+      const seen = this.recent.get(key);
+      if (seen && now - seen.last < EVENT_AGGREGATION_WINDOW_MS) {
+        const stored = this.store.tryGet<Event>('events', seen.namespace, seen.name);
+        if (stored) {
+          const next = newEvent(e, seen.name, this.nodeName, now);
+          this.store.update<Event>('events', {
+            ...stored,
+            count: (stored.count ?? 1) + 1,
+            lastTimestamp: next.lastTimestamp,
+            metadata: { ...stored.metadata, resourceVersion: undefined },
+          });
+          seen.last = now;
+          return;
+        }
+      }
+      const name = `${e.pod.metadata!.name}.${randomBytes(8).toString('hex')}`;
+      this.store.create('events', newEvent(e, name, this.nodeName, now));
+      this.recent.set(key, { namespace: e.pod.metadata!.namespace!, name, last: now });
+    } catch (err) {
+      this.logger.warn('event not recorded', { reason: e.reason, err: String(err) });
+    }
+    if (this.recent.size > 5000) this.gc(now);
+  }
+
+  private gc(now: number): void {
+    for (const [k, v] of this.recent) if (now - v.last >= EVENT_AGGREGATION_WINDOW_MS) this.recent.delete(k);
+  }
+}
