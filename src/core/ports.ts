@@ -319,6 +319,34 @@ export interface ImageManager extends ImageService {
   load(path: string): Promise<ImageRecord[]>;
   /** Removes the name (or the image when given its id); refuses an image a container uses. */
   remove(ref: string): Promise<ImageRecord>;
+  /** Pulls from its registry (mirrors first), verifying every blob; concurrent pulls of one image share the work. */
+  pull(ref: string, opts?: ImagePullOptions): Promise<ImagePullResult>;
+}
+
+/** Progress of one pull: per blob, bytes so far out of its size. */
+export interface ImagePullProgress {
+  /** resolving: manifests; downloading/unpacking/done per layer; exists: layer already stored. */
+  phase: 'resolving' | 'downloading' | 'unpacking' | 'exists' | 'done';
+  /** The layer's blob digest (absent for `resolving`). */
+  digest?: string;
+  current?: number;
+  total?: number;
+}
+
+export interface ImagePullOptions {
+  /** Registry host ("docker.io", "127.0.0.1:5000") → credentials, e.g. from imagePullSecrets; before the daemon's file. */
+  credentials?: import('./registry-auth.js').CredentialMap;
+  onProgress?: (p: ImagePullProgress) => void;
+}
+
+export interface ImagePullResult {
+  image: ImageRecord;
+  /** "repo@sha256:<manifest digest>" of what was pulled. */
+  imageRef: string;
+  /** Compressed bytes downloaded by this pull (0 when everything was present). */
+  downloadedBytes: number;
+  /** Compressed size of all the image's layers. */
+  size: number;
 }
 
 // ---------------------------------------------------------------------------------------------
