@@ -44,6 +44,11 @@ export interface ImageStorage {
   hasLayer(diffId: string): Promise<boolean>;
   /** Unpacks a stored blob into the layer directory of `diffId` (no-op when present). */
   unpackLayer(blobDigest: string, mediaType: string, diffId: string): Promise<UnpackedLayer>;
+  /**
+   * Stores a layer blob from a stream (a download) and unpacks it in the same pass; the layer
+   * appears only when blob digest, size and diffID all matched (no-op when the layer is present).
+   */
+  ingestLayer(stream: NodeJS.ReadableStream, expected: BlobRef, mediaType: string, diffId: string): Promise<UnpackedLayer>;
   removeLayer(diffId: string): Promise<void>;
   /** Every layer directory on disk (to find orphans of an interrupted load). */
   listLayerDirs(): Promise<string[]>;

@@ -7,10 +7,11 @@
  */
 import { BadRequestError, ConflictError, NotFoundError } from '../core/errors.js';
 import { formatImageReference, lookupCandidates, normalizeLocalName, parseImageReference, repositoryName } from '../core/image-reference.js';
-import type { ImageManager, ImageRecord, ImageRuntimeConfig } from '../core/ports.js';
+import type { ImageManager, ImagePullOptions, ImagePullResult, ImageRecord, ImageRuntimeConfig } from '../core/ports.js';
 import { applyChanges } from './image-changes.js';
 import { loadFromSource, storeLayers, type LoadContext, type LoadedImage, type StoredImage } from './image-loader.js';
 import type { ImageStorage } from './image-storage.js';
+import { pullImage, type PullContext, type RegistryAccess } from './image-puller.js';
 import { MediaType, ociArchitecture, type Platform } from './oci-types.js';
 
 export interface LocalImageStoreOptions {
@@ -20,6 +21,8 @@ export interface LocalImageStoreOptions {
   /** Platform picked from multi-arch indexes; default linux/<host arch>. */
   platform?: Platform;
   now?: () => number;
+  /** Where `pull` fetches from; without it pulls fail. */
+  registry?: RegistryAccess;
 }
 
 interface IndexFile {
@@ -36,6 +39,8 @@ export class LocalImageStore implements ImageManager {
   private readonly storage: ImageStorage;
   private readonly platform: Platform;
   private readonly now: () => number;
+  /** In-flight pulls by normalised reference: a second pull of the same image waits for the first. */
+  private readonly pulling = new Map<string, { promise: Promise<ImagePullResult>; listeners: Set<(p: import('../core/ports.js').ImagePullProgress) => void> }>();
 
   constructor(private readonly opts: LocalImageStoreOptions) {
     this.storage = opts.storage;
@@ -122,6 +127,44 @@ export class LocalImageStore implements ImageManager {
     });
   }
 
+  /**
+   * Pulls `ref` from its registry. Two pulls of the same reference at once share one download
+   * (both see its progress); layers any other image has already are not fetched again.
+   */
+  async pull(ref: string, opts: ImagePullOptions = {}): Promise<ImagePullResult> {
+    await this.init();
+    const parsed = parseImageReference(ref);
+    const key = formatImageReference(parsed);
+    const running = this.pulling.get(key);
+    if (running) {
+      const l = opts.onProgress;
+      if (l) running.listeners.add(l);
+      return running.promise.finally(() => l && running.listeners.delete(l));
+    }
+    const registry = this.opts.registry;
+    if (!registry) throw new BadRequestError(`cannot pull ${key}: no registry access is configured`);
+    const listeners = new Set<NonNullable<ImagePullOptions['onProgress']>>();
+    if (opts.onProgress) listeners.add(opts.onProgress);
+    const promise = this.holding(async (hold) => {
+      const ctx: PullContext = {
+        storage: this.storage,
+        platform: this.platform,
+        hold,
+        registry,
+        onProgress: (p) => {
+          for (const l of listeners) l(p);
+        },
+      };
+      if (opts.credentials) ctx.credentials = opts.credentials;
+      const pulled = await pullImage(ctx, parsed);
+      const { topDigest, downloadedBytes, size, ...loaded } = pulled;
+      const [stored] = await this.commit([loaded]);
+      return { image: this.toRecord(stored), imageRef: `${repositoryName(parsed)}@${topDigest}`, downloadedBytes, size };
+    }).finally(() => this.pulling.delete(key));
+    this.pulling.set(key, { promise, listeners });
+    return promise;
+  }
+
   async remove(ref: string): Promise<ImageRecord> {
     await this.init();
     return this.serial(async () => {
@@ -131,7 +174,7 @@ export class LocalImageStore implements ImageManager {
       const byName = this.matchName(img, ref);
       if (byName && img.names.length > 1) {
         img.names = img.names.filter((n) => n !== byName);
-        img.repoDigests = this.repoDigests(img.names, img.manifestDigest);
+        img.repoDigests = this.repoDigests(img.names, img.manifestDigest, img.indexDigests);
         await this.save();
         return before;
       }
@@ -159,7 +202,7 @@ export class LocalImageStore implements ImageManager {
       const full = formatImageReference(cand);
       const hit = cand.digest
         ? this.images.find((i) => i.manifestDigest === cand.digest && i.names.some((n) => n.startsWith(`${repositoryName(cand)}:`) || n === repositoryName(cand)))
-          ?? this.images.find((i) => i.repoDigests.includes(`${repositoryName(cand)}@${cand.digest}`))
+          ?? this.images.find((i) => i.repoDigests.includes(`${repositoryName(cand)}@${cand.digest}`) || i.names.includes(full))
         : this.images.find((i) => i.names.includes(full));
       if (hit) return hit;
     }
@@ -175,9 +218,11 @@ export class LocalImageStore implements ImageManager {
     return undefined;
   }
 
-  private repoDigests(names: string[], manifestDigest: string): string[] {
+  /** `repo@<index digest>` first when the image came through an index (what a pull by tag resolves to), then `repo@<manifest digest>`. */
+  private repoDigests(names: string[], manifestDigest: string, indexDigests?: string[]): string[] {
     const repos = new Set(names.map((n) => repositoryName(parseImageReference(n))));
-    return [...repos].map((r) => `${r}@${manifestDigest}`);
+    const digests = indexDigests?.length ? [indexDigests[0], manifestDigest] : [manifestDigest];
+    return [...repos].flatMap((r) => digests.map((d) => `${r}@${d}`));
   }
 
   /** Records images; a name moves from any image that had it (that image may become unnamed). */
@@ -188,7 +233,7 @@ export class LocalImageStore implements ImageManager {
         for (const other of this.images) {
           if (other.id !== l.id) {
             other.names = other.names.filter((n) => !l.names.includes(n));
-            other.repoDigests = this.repoDigests(other.names, other.manifestDigest);
+            other.repoDigests = this.repoDigests(other.names, other.manifestDigest, other.indexDigests);
           }
         }
         let img = this.images.find((i) => i.id === l.id);
@@ -201,7 +246,7 @@ export class LocalImageStore implements ImageManager {
         for (const layer of img.layers) {
           if (layer.unpackedSize < 0) layer.unpackedSize = this.knownLayerSize(layer.diffId);
         }
-        img.repoDigests = this.repoDigests(img.names, img.manifestDigest);
+        img.repoDigests = this.repoDigests(img.names, img.manifestDigest, img.indexDigests);
         out.push(img);
       }
       await this.save();

@@ -1,7 +1,7 @@
 /** @module An in-memory ImageManager: images are records tests add; import/load fabricate records. */
 import { createHash } from 'node:crypto';
 import { BadRequestError, ConflictError, NotFoundError } from '../core/errors.js';
-import type { ImageManager, ImageRecord } from '../core/ports.js';
+import type { ImageManager, ImagePullOptions, ImagePullResult, ImageRecord } from '../core/ports.js';
 
 export class FakeImageManager implements ImageManager {
   readonly images: ImageRecord[] = [];
@@ -9,6 +9,10 @@ export class FakeImageManager implements ImageManager {
   readonly inUse = new Set<string>();
   /** Paths `importRootfs` and `load` accept; anything else fails as a missing file would. */
   readonly existingPaths = new Set<string>();
+  /** Images `pull` finds "in the registry", by the name it is asked for; anything else fails. */
+  readonly remote = new Map<string, Partial<ImageRecord>>();
+  /** Every pull asked for, with the credentials it got. */
+  readonly pulls: { ref: string; opts: ImagePullOptions | undefined }[] = [];
 
   add(name: string, extra: Partial<ImageRecord> = {}): ImageRecord {
     const id = `sha256:${createHash('sha256').update(name).digest('hex')}`;
@@ -35,6 +39,15 @@ export class FakeImageManager implements ImageManager {
   async load(path: string): Promise<ImageRecord[]> {
     if (!this.existingPaths.has(path)) throw new Error(`open ${path}: no such file or directory`);
     return [this.add(`localhost/loaded-${this.images.length}:latest`)];
+  }
+
+  async pull(ref: string, opts?: ImagePullOptions): Promise<ImagePullResult> {
+    this.pulls.push({ ref, opts });
+    const extra = this.remote.get(ref);
+    if (!extra) throw new Error(`${ref}: manifest unknown`);
+    opts?.onProgress?.({ phase: 'done', digest: 'sha256:0', current: 1024, total: 1024 });
+    const image = (await this.resolve(ref)) ?? this.add(ref, extra);
+    return { image, imageRef: `${ref.replace(/:[^:/]+$/, '')}@sha256:${'0'.repeat(64)}`, downloadedBytes: 1024, size: 1024 };
   }
 
   async remove(ref: string): Promise<ImageRecord> {

@@ -9,12 +9,12 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BadRequestError, CommandError } from '../../core/errors.js';
 import { ContentStore, digestHex, type BlobRef } from './content-store.js';
 import { openImageSource, type ImageSource } from './image-sources.js';
-import { openDecompressed, sniffCompression, unpackLayer, type Compression } from './layer-unpacker.js';
+import { mediaTypeCompression, openDecompressed, sniffCompression, unpackLayer, unpackLayerStream, type Compression } from './layer-unpacker.js';
 
 export class ImageFiles {
   readonly content: ContentStore;
@@ -83,6 +83,58 @@ export class ImageFiles {
       const dir = this.layerDir(diffId);
       if (await this.hasLayer(diffId)) return { diffId, dir };
       return unpackLayer(this.content.path(blobDigest), mediaType, dir, diffId);
+    })().finally(() => this.unpacking.delete(diffId));
+    this.unpacking.set(diffId, p);
+    return p;
+  }
+
+  /**
+   * Stores a layer blob arriving as a stream and unpacks it in the same pass (download overlapped
+   * with unpacking). The layer directory appears only when the blob's digest and size and the
+   * diffID all matched; on any failure nothing of the layer is kept.
+   */
+  ingestLayer(stream: NodeJS.ReadableStream, expected: BlobRef, mediaType: string, diffId: string): Promise<{ diffId: string; size?: number; dir: string }> {
+    const running = this.unpacking.get(diffId);
+    if (running) {
+      (stream as Readable).destroy?.();
+      return running;
+    }
+    const p = (async () => {
+      const dir = this.layerDir(diffId);
+      if (await this.hasLayer(diffId)) {
+        (stream as Readable).destroy?.();
+        return { diffId, dir };
+      }
+      const compression = mediaTypeCompression(mediaType);
+      if (!compression) {
+        (stream as Readable).destroy?.();
+        throw new BadRequestError(`layer ${expected.digest} has the unsupported media type "${mediaType}"`);
+      }
+      const toBlob = new PassThrough({ highWaterMark: 1 << 20 });
+      const toTar = new PassThrough({ highWaterMark: 1 << 20 });
+      stream.on('error', (e: Error) => {
+        toBlob.destroy(e);
+        toTar.destroy(e);
+      });
+      stream.pipe(toBlob);
+      stream.pipe(toTar);
+      const stored = this.content.ingest(toBlob, expected);
+      stored.catch((e: Error) => {
+        (stream as Readable).destroy?.();
+        toTar.destroy(e);
+      });
+      try {
+        return await unpackLayerStream(toTar, compression, dir, diffId, async () => {
+          await stored;
+        });
+      } catch (err) {
+        // a digest mismatch explains a broken unpack better than the unpack's own error
+        const blobErr = await stored.then(
+          () => undefined,
+          (e: Error) => e,
+        );
+        throw blobErr ?? err;
+      }
     })().finally(() => this.unpacking.delete(diffId));
     this.unpacking.set(diffId, p);
     return p;

@@ -104,10 +104,56 @@ export async function unpackLayer(
   targetDir: string,
   expectedDiffId?: string,
 ): Promise<{ diffId: string; size: number; dir: string }> {
+  return extractLayer(() => openDecompressed(blobPath), mediaType, targetDir, expectedDiffId);
+}
+
+/** Compression a layer media type declares (gzip for Docker's `…tar.gzip`); undefined when unknown. */
+export function mediaTypeCompression(mediaType: string): Compression | undefined {
+  if (/gzip$/.test(mediaType)) return 'gzip';
+  if (/zstd$/.test(mediaType)) return 'zstd';
+  if (/\.tar$|diff\.tar$/.test(mediaType)) return 'none';
+  return undefined;
+}
+
+/**
+ * As unpackLayer, from a stream as it arrives (a download), so unpacking overlaps the transfer.
+ * `beforeCommit` runs after tar succeeded and the diffID matched, before the directory gets its
+ * final name: the caller waits there for the compressed blob's own digest check, and a throw
+ * discards the directory.
+ */
+export async function unpackLayerStream(
+  input: NodeJS.ReadableStream,
+  compression: Compression,
+  targetDir: string,
+  expectedDiffId: string,
+  beforeCommit: () => Promise<void>,
+): Promise<{ diffId: string; size: number; dir: string }> {
+  const open = async () => {
+    if (compression === 'zstd') {
+      const child = spawn('zstd', ['-dc', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4096)));
+      child.stdin!.on('error', () => {});
+      pipeline(input, child.stdin!).catch((e: Error) => child.stdout!.destroy(e));
+      return { stages: [child.stdout!] as [NodeJS.ReadableStream], child, stderr: () => err };
+    }
+    if (compression === 'gzip') return { stages: [input, createGunzip()] as [NodeJS.ReadableStream, NodeJS.ReadWriteStream], stderr: () => '' };
+    return { stages: [input] as [NodeJS.ReadableStream], stderr: () => '' };
+  };
+  return extractLayer(open, compression, targetDir, expectedDiffId, beforeCommit);
+}
+
+async function extractLayer(
+  openSource: typeof openDecompressed extends (p: string) => infer R ? () => R : never,
+  what: string,
+  targetDir: string,
+  expectedDiffId?: string,
+  beforeCommit?: () => Promise<void>,
+): Promise<{ diffId: string; size: number; dir: string }> {
   const tmp = `${dirname(targetDir)}/.tmp-${basename(targetDir)}-${randomBytes(4).toString('hex')}`;
   await mkdir(tmp, { recursive: false, mode: 0o755 });
   try {
-    const source = await openDecompressed(blobPath);
+    const source = await openSource();
     const tar = spawn('tar', ['-x', '-f', '-', '-C', tmp, ...TAR_EXTRACT_ARGS], { stdio: ['pipe', 'ignore', 'pipe'] });
     let tarErr = '';
     tar.stderr!.on('data', (d: Buffer) => (tarErr = (tarErr + d.toString()).slice(-8192)));
@@ -124,14 +170,15 @@ export async function unpackLayer(
     );
     const [pipeErr, tarCode] = await Promise.all([fed, tarExit]);
     const zcode = source.child ? await waitExit(source.child) : 0;
-    if (pipeErr) throw new BadRequestError(`reading layer ${blobPath}: ${pipeErr.message}`);
+    if (pipeErr) throw new BadRequestError(`reading layer: ${pipeErr.message}`);
     if (zcode !== 0) throw new CommandError('zstd -dc', zcode, source.stderr());
-    if (tarCode !== 0) throw new CommandError(`tar -x (layer ${mediaType})`, tarCode, tarErr);
+    if (tarCode !== 0) throw new CommandError(`tar -x (layer ${what})`, tarCode, tarErr);
     const diffId = tap.digest();
     if (expectedDiffId !== undefined && diffId !== expectedDiffId) {
       throw new BadRequestError(`layer diffID mismatch: expected ${expectedDiffId}, got ${diffId}`);
     }
     await convertWhiteouts(tmp);
+    await beforeCommit?.();
     try {
       await rename(tmp, targetDir);
     } catch (err) {
