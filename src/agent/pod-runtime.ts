@@ -17,6 +17,9 @@ import { containerHash, type ContainerInstance } from '../core/runtime-view.js';
 import { normalizeImageReference } from '../core/image-reference.js';
 import { parseMemoryBytes } from '../core/quantity.js';
 import type { RuntimeState } from './runtime-state.js';
+import { ContainerConfigError, resolveContainerEnv, type ConfigSource, type NodeAllocatable } from '../core/container-env.js';
+import { atomicVolumeKind, type AtomicVolumeWriter } from '../core/volume-payload.js';
+import { atomicVolumeDir, writeConfigVolumes } from './config-volumes.js';
 
 /** The kubelet never stops a container with less than this after the stop signal. */
 export const MIN_GRACE_SECONDS = 2;
@@ -43,6 +46,14 @@ export interface PodRuntimeDeps {
   logger: Logger;
   infraRootfs: string;
   hostResolvConf: string;
+  /** ConfigMaps and Secrets for env and volumes; without it every reference is "not found". */
+  configs?: ConfigSource;
+  /** Writes configMap/secret/downwardAPI/projected volumes; without it they are refused. */
+  volumeWriter?: AtomicVolumeWriter;
+  /** What a missing limit reports to the downward API. */
+  allocatable?: NodeAllocatable;
+  /** status.hostIP for the downward API. */
+  hostIP?: string;
 }
 
 export interface PreparedContainer {
@@ -126,6 +137,51 @@ export class PodRuntime {
         await this.d.host.checkHostPath(v.hostPath.path, (v.hostPath.type ?? '') as never);
       }
     }
+    await this.refreshConfigVolumes(pod, true);
+  }
+
+  /**
+   * Writes the pod's configMap/secret/downwardAPI/projected volumes from the current objects.
+   * `strict` (set-up): a failure throws; otherwise (updates) it keeps the old content. `only`
+   * limits it to some volumes. Returns the names of the volumes whose content changed.
+   */
+  refreshConfigVolumes(pod: Pod, strict = false, only?: (v: Volume) => boolean): Promise<string[]> {
+    const { layout, logger, volumeWriter } = this.d;
+    const hasAtomic = (pod.spec?.volumes ?? []).some((v) => atomicVolumeKind(v) !== undefined);
+    if (!hasAtomic) return Promise.resolve([]);
+    // An update only goes to a pod whose volumes were set up and not yet removed.
+    if (!strict && !this.d.state.view(pod.metadata!.uid!).sandboxes.some((s) => s.ready)) return Promise.resolve([]);
+    if (!volumeWriter) return Promise.reject(new Error('configMap/secret/downwardAPI/projected volumes are not available in this daemon'));
+    return writeConfigVolumes({ layout, logger, writer: volumeWriter, configs: this.configSource(), allocatable: this.allocatable() }, pod, strict, only);
+  }
+
+  private configSource(): ConfigSource {
+    return this.d.configs ?? { getConfigMap: () => undefined, getSecret: () => undefined };
+  }
+
+  private allocatable(): NodeAllocatable {
+    return this.d.allocatable ?? { cpuMillis: 0, memoryBytes: 0, ephemeralStorageBytes: 0 };
+  }
+
+  /** The container's variables in kubelet order; a missing reference is CreateContainerConfigError. */
+  private containerEnv(pod: Pod, sandboxId: string, container: Container): EnvEntry[] {
+    const ip = this.d.state.view(pod.metadata!.uid!).sandboxes.find((s) => s.id === sandboxId)?.ip;
+    try {
+      const { entries, invalidKeys } = resolveContainerEnv(container, {
+        pod,
+        configs: this.configSource(),
+        allocatable: this.allocatable(),
+        podIPs: ip ? [ip] : [],
+        hostIPs: this.d.hostIP ? [this.d.hostIP] : [],
+      });
+      if (invalidKeys.length > 0) {
+        this.d.logger.info('InvalidEnvironmentVariableNames', { pod: pod.metadata!.name, container: container.name, keys: invalidKeys.join(',') });
+      }
+      return entries;
+    } catch (err) {
+      if (err instanceof ContainerConfigError) throw new ContainerStartError(err.reason, err.message);
+      throw err;
+    }
   }
 
   /** Kills the infra and tears the network down; keeps the infra's record (the attempt count). */
@@ -176,6 +232,7 @@ export class PodRuntime {
     const { layout, runtime, snapshotter, state } = this.d;
     const uid = pod.metadata!.uid!;
     const image = await this.resolveImage(container);
+    const env = this.containerEnv(pod, sandboxId, container);
     const infra = state.get(sandboxId);
     if (!infra?.pid || infra.status !== 'running') {
       throw new ContainerStartError('CreateContainerError', 'the pod sandbox is not running');
@@ -184,9 +241,6 @@ export class PodRuntime {
     try {
       const rootfs = await snapshotter.prepare(id, [...image.layerDirs].reverse());
       const mounts = await this.containerMounts(pod, container);
-      const env: EnvEntry[] = (container.env ?? [])
-        .filter((e) => e.valueFrom === undefined)
-        .map((e) => ({ name: e.name, value: e.value ?? '', expand: true }));
       const proc = resolveProcess(container, image.config, env, { hostname: podHostname(pod) });
       if (proc.args.length === 0) {
         throw new ContainerStartError('CreateContainerError', 'no command specified');
@@ -303,7 +357,8 @@ export class PodRuntime {
           throw new ContainerStartError('CreateContainerConfigError', `failed to prepare subPath for volumeMount "${m.name}" of container "${container.name}": ${errorText(err)}`);
         }
       }
-      mounts.push({ destination: m.mountPath, source, type: 'bind', readOnly: m.readOnly === true });
+      // Atomic-writer volumes are always read-only, whatever the mount says.
+      mounts.push({ destination: m.mountPath, source, type: 'bind', readOnly: m.readOnly === true || atomicVolumeKind(volume) !== undefined });
     }
     const add = (destination: string, source: string, readOnly = false): void => {
       if (!targets.has(destination)) mounts.push({ destination, source, type: 'bind', readOnly });
@@ -318,6 +373,8 @@ export class PodRuntime {
   private volumeSource(uid: string, volume: Volume): string {
     if (volume.emptyDir) return this.d.layout.emptyDirPath(uid, volume.name);
     if (volume.hostPath) return volume.hostPath.path;
+    const atomicDir = atomicVolumeDir(this.d.layout, uid, volume);
+    if (atomicDir) return atomicDir;
     throw new ContainerStartError(
       'CreateContainerConfigError',
       `volume "${volume.name}": this volume type is not supported yet (emptyDir and hostPath are)`,

@@ -4,7 +4,8 @@
  * leaving every pod running.
  */
 import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
+import { cpus, networkInterfaces, totalmem } from 'node:os';
+import { statfsSync } from 'node:fs';
 import { Layout } from '../core/layout.js';
 import type { Logger } from '../core/logger.js';
 import { SqliteStore } from '../store/sqlite-store.js';
@@ -14,6 +15,7 @@ import { FileLogRotator } from '../adapters/conmon/log-rotation.js';
 import { CniNetwork } from '../adapters/cni/cni-network.js';
 import { OverlaySnapshotter } from '../adapters/rootfs/overlay-snapshotter.js';
 import { HostPodHost } from '../adapters/system/pod-host.js';
+import { AtomicWriter } from '../adapters/system/atomic-writer.js';
 import { ensureInfraRootfs } from '../adapters/system/infra-rootfs.js';
 import { systemClock } from '../adapters/system/system-clock.js';
 import { prepareUnixSocket, restrictUnixSocket } from '../adapters/system/unix-socket.js';
@@ -23,6 +25,7 @@ import { createApiServer } from '../api/server.js';
 import { RuntimeState } from '../agent/runtime-state.js';
 import { PodRuntime } from '../agent/pod-runtime.js';
 import { NodeAgent } from '../agent/node-agent.js';
+import { ConfigWatcher } from '../agent/config-watcher.js';
 import { EventRecorder } from '../agent/event-recorder.js';
 import { HookRunner } from '../agent/lifecycle-hooks.js';
 import { noProbes } from '../agent/prober-types.js';
@@ -106,6 +109,13 @@ export async function startDaemon(layout: Layout, logger: Logger, opts: { listen
     logger,
     infraRootfs,
     hostResolvConf: readHostResolvConf(),
+    configs: {
+      getConfigMap: (ns, name) => store.tryGet('configmaps', ns, name),
+      getSecret: (ns, name) => store.tryGet('secrets', ns, name),
+    },
+    volumeWriter: new AtomicWriter(),
+    allocatable: nodeAllocatable(layout.dataDir),
+    hostIP,
   });
   const agent = new NodeAgent({
     layout,
@@ -122,6 +132,8 @@ export async function startDaemon(layout: Layout, logger: Logger, opts: { listen
     prober: noProbes,
   });
   await agent.start();
+  const configWatcher = new ConfigWatcher({ store, podRuntime, nodeName: config.nodeName, logger });
+  configWatcher.start();
   const logManager = new ContainerLogManager({ state, runtime, rotator: new FileLogRotator(), layout, clock: systemClock, logger });
   logManager.start();
   const api = createApiServer({
@@ -152,6 +164,7 @@ export async function startDaemon(layout: Layout, logger: Logger, opts: { listen
         await https?.close();
         await api.close();
         await logManager.stop();
+        configWatcher.stop();
         await agent.stop();
         store.close();
         rmSync(pidFile, { force: true });
@@ -205,4 +218,16 @@ async function execCapture(runtime: OciRuntime, id: string, argv: string[], time
   });
   const exitCode = await runtime.exec(id, { args: argv, ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, { stdout: sink, stderr: sink });
   return { exitCode, output: Buffer.concat(chunks).toString('utf8') };
+}
+
+/** The machine's capacity (reserves come with admission): what a missing limit reports to the downward API. */
+function nodeAllocatable(dataDir: string): { cpuMillis: number; memoryBytes: number; ephemeralStorageBytes: number } {
+  let ephemeralStorageBytes = 0;
+  try {
+    const fs = statfsSync(dataDir);
+    ephemeralStorageBytes = fs.blocks * fs.bsize;
+  } catch {
+    // Unknown: reported as 0.
+  }
+  return { cpuMillis: cpus().length * 1000, memoryBytes: totalmem(), ephemeralStorageBytes };
 }
