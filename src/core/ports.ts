@@ -360,3 +360,32 @@ export interface PodRuntimeAccess {
   /** Runs a command in the container; resolves with its exit code. NotFound/BadRequest on misuse. */
   exec(pod: import('./types.js').Pod, container: string, req: ExecRequest, io: ExecStreams): Promise<number>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Network probes from the node's network namespace (pod IPs are reachable from it). adapters/prober.
+
+/** `warning` counts as success but is reported (event ProbeWarning), e.g. a redirect to another host. */
+export interface NetworkProbeResult {
+  result: 'success' | 'failure' | 'warning';
+  message: string;
+}
+
+export interface HttpProbeRequest {
+  scheme: 'HTTP' | 'HTTPS';
+  host: string;
+  port: number;
+  /** Starts with "/"; may carry a query. */
+  path: string;
+  /** Sent as given, in order (a name may repeat); a `Host` entry sets the virtual host. */
+  headers: Array<[name: string, value: string]>;
+  timeoutMs: number;
+}
+
+export interface NetworkProber {
+  /** 200–399 success; same-host redirects followed (≤ 10); other host → warning; ≤ 10 KiB body read. */
+  httpGet(req: HttpProbeRequest): Promise<NetworkProbeResult>;
+  /** Success iff the TCP connect succeeds. */
+  tcp(req: { host: string; port: number; timeoutMs: number }): Promise<NetworkProbeResult>;
+  /** grpc.health.v1.Health/Check over cleartext HTTP/2; success iff SERVING. */
+  grpc(req: { host: string; port: number; service: string; timeoutMs: number }): Promise<NetworkProbeResult>;
+}
