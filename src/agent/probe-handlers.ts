@@ -20,7 +20,11 @@ export interface ProbeExecResult {
   timedOut?: boolean;
 }
 
-/** Runs argv (no shell) in the container; kills it after timeoutMs. Rejects when it cannot run. */
+/**
+ * Runs argv (no shell) in the container; kills it after timeoutMs. A timeout is reported as
+ * `timedOut` or as a rejection with `code: 'PEAPOD_EXEC_TIMEOUT'`; other rejections mean the
+ * command could not run.
+ */
 export type ProbeExec = (containerId: string, argv: string[], timeoutMs: number) => Promise<ProbeExecResult>;
 
 export interface ProbeHandlerPorts {
@@ -70,7 +74,9 @@ async function runExec(argv: string[], containerId: string, timeoutMs: number, e
   try {
     r = await exec(containerId, [...argv], timeoutMs);
   } catch (err) {
-    throw new ProbeError((err as Error).message);
+    // The runtime adapter's ExecTimeoutError: a timeout is a failed probe, not an errored one.
+    if ((err as { code?: unknown }).code === 'PEAPOD_EXEC_TIMEOUT') r = { exitCode: -1, output: '', timedOut: true };
+    else throw new ProbeError((err as Error).message);
   }
   if (r.timedOut) return { result: 'failure', message: `command ${JSON.stringify(argv.join(' '))} timed out` };
   const output = r.output.length > MAX_PROBE_OUTPUT ? r.output.slice(0, MAX_PROBE_OUTPUT) : r.output;

@@ -313,6 +313,14 @@ describe('ProberManager: handlers', () => {
     assert.deepEqual(h.prober.takeEvents('uid-1').map((e) => e.message), ['Readiness probe failed: command "sleep 5" timed out']);
   });
 
+  test('exec rejecting with the runtime\'s timeout error is a failure too', async () => {
+    const h = setup({ exec: () => Promise.reject(Object.assign(new Error('command timed out after 1000 ms'), { code: 'PEAPOD_EXEC_TIMEOUT' })) });
+    h.prober.track(h.target({ livenessProbe: execProbe(['sleep', '9'], { failureThreshold: 1 }) }));
+    await h.settle();
+    assert.deepEqual(h.prober.takeEvents('uid-1').map((e) => e.message), ['Liveness probe failed: command "sleep 9" timed out']);
+    assert.equal(h.prober.takeFailures('uid-1').length, 1);
+  });
+
   test('exec that never answers: the manager guard fails it after the timeout', async () => {
     const h = setup({ exec: () => new Promise(() => {}) });
     h.prober.track(h.target({ readinessProbe: execProbe(['hang']) }));
