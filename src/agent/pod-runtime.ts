@@ -17,6 +17,7 @@ import { containerHash, type ContainerInstance } from '../core/runtime-view.js';
 import { normalizeImageReference } from '../core/image-reference.js';
 import { parseMemoryBytes } from '../core/quantity.js';
 import type { RuntimeState } from './runtime-state.js';
+import type { ImagePullManager } from './image-pull-manager.js';
 import { ContainerConfigError, resolveContainerEnv, type ConfigSource, type NodeAllocatable } from '../core/container-env.js';
 import { atomicVolumeKind, type AtomicVolumeWriter } from '../core/volume-payload.js';
 import { atomicVolumeDir, writeConfigVolumes } from './config-volumes.js';
@@ -46,6 +47,8 @@ export interface PodRuntimeDeps {
   logger: Logger;
   infraRootfs: string;
   hostResolvConf: string;
+  /** Pulls images per imagePullPolicy; without it only local images run. */
+  imagePulls?: ImagePullManager;
   /** ConfigMaps and Secrets for env and volumes; without it every reference is "not found". */
   configs?: ConfigSource;
   /** Writes configMap/secret/downwardAPI/projected volumes; without it they are refused. */
@@ -59,6 +62,8 @@ export interface PodRuntimeDeps {
 export interface PreparedContainer {
   id: string;
   name: string;
+  /** The image was pulled for it (Pulling/Pulled already recorded). */
+  pulled?: boolean;
 }
 
 export function newId(): string {
@@ -201,7 +206,8 @@ export class PodRuntime {
     this.d.state.forget(sandboxId);
   }
 
-  async resolveImage(container: Container): Promise<ImageRecord> {
+  async resolveImage(container: Container, pod?: Pod): Promise<ImageRecord> {
+    if (pod && this.d.imagePulls) return (await this.ensureImage(pod, container)).image;
     const ref = container.image ?? '';
     let normalized: string;
     try {
@@ -221,6 +227,10 @@ export class PodRuntime {
     );
   }
 
+  private ensureImage(pod: Pod, container: Container): Promise<{ image: ImageRecord; pulled: boolean }> {
+    return this.d.imagePulls!.ensureImage(pod, container);
+  }
+
   /** Everything up to `runc create`: image, rootfs, config, conmon. Undone on failure. */
   async prepareContainer(
     pod: Pod,
@@ -231,7 +241,7 @@ export class PodRuntime {
   ): Promise<PreparedContainer> {
     const { layout, runtime, snapshotter, state } = this.d;
     const uid = pod.metadata!.uid!;
-    const image = await this.resolveImage(container);
+    const { image, pulled } = this.d.imagePulls ? await this.ensureImage(pod, container) : { image: await this.resolveImage(container), pulled: false };
     const env = this.containerEnv(pod, sandboxId, container);
     const infra = state.get(sandboxId);
     if (!infra?.pid || infra.status !== 'running') {
@@ -280,7 +290,7 @@ export class PodRuntime {
       // No conmon size limit: it would truncate and lose lines; ContainerLogManager rotates instead.
       const { pid } = await runtime.create({ id, spec, logPath: layout.containerLogPath(uid, container.name, restartCount) });
       state.recordCreated(id, spec.annotations ?? {}, pid);
-      return { id, name: container.name };
+      return pulled ? { id, name: container.name, pulled } : { id, name: container.name };
     } catch (err) {
       await runtime.remove(id).catch(() => {});
       await snapshotter.remove(id).catch(() => {});

@@ -272,7 +272,7 @@ export class PodWorker {
     const prepare = async (s: ContainerToStart): Promise<PreparedContainer> => {
       const spec = all.find((c) => c.name === s.name)!;
       const p = await podRuntime.prepareContainer(pod, sandboxId, spec, s.type, s.restartCount);
-      this.event(pod, s.name, 'Normal', 'Pulled', `Container image "${spec.image}" already present on machine`);
+      if (!p.pulled) this.event(pod, s.name, 'Normal', 'Pulled', `Container image "${spec.image}" already present on machine`);
       this.event(pod, s.name, 'Normal', 'Created', `Created container: ${s.name}`);
       return p;
     };

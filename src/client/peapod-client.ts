@@ -61,6 +61,24 @@ export interface ExecOptions {
   stderr?: Writable;
 }
 
+/** A progress line of `POST /apis/peapod.io/v1alpha1/imagepulls`. */
+export interface ImagePullProgressLine {
+  type: 'progress';
+  phase: 'resolving' | 'downloading' | 'unpacking' | 'exists' | 'done';
+  digest?: string;
+  current?: number;
+  total?: number;
+}
+
+/** The final line of a successful pull. */
+export interface ImagePullResultLine {
+  type: 'result';
+  image: ImageInfo;
+  imageRef: string;
+  downloadedBytes: number;
+  size: number;
+}
+
 /** An image as `GET /apis/peapod.io/v1alpha1/images` lists it. */
 export interface ImageInfo extends KubeObject {
   names?: string[];
@@ -253,6 +271,36 @@ export class PeapodClient {
       path: '/apis/peapod.io/v1alpha1/imageimports',
       body: { source: req.source, name: req.name, changes: req.changes ?? [] },
     });
+  }
+
+  /**
+   * Pulls an image from its registry; `onProgress` gets each progress line. Resolves with the
+   * result line; a failed pull rejects with an Error carrying the daemon's message.
+   */
+  async pullImage(
+    image: string,
+    onProgress?: (p: ImagePullProgressLine) => void,
+    credentials?: { username: string; password: string },
+  ): Promise<ImagePullResultLine> {
+    const res = await stream(this.transport, {
+      method: 'POST',
+      path: '/apis/peapod.io/v1alpha1/imagepulls',
+      body: credentials ? { image, credentials } : { image },
+    });
+    const lines = new LineSplitter();
+    let result: ImagePullResultLine | undefined;
+    let failure: string | undefined;
+    const handle = (line: string) => {
+      const o = JSON.parse(line) as { type?: string; message?: string };
+      if (o.type === 'progress') onProgress?.(o as ImagePullProgressLine);
+      else if (o.type === 'result') result = o as ImagePullResultLine;
+      else if (o.type === 'error') failure = o.message ?? 'image pull failed';
+    };
+    for await (const chunk of res as AsyncIterable<Buffer>) for (const l of lines.push(chunk)) handle(l);
+    for (const l of lines.end()) handle(l);
+    if (failure !== undefined) throw new Error(failure);
+    if (!result) throw new Error(`the daemon ended the pull of ${image} without a result`);
+    return result;
   }
 
   /** Loads an image archive (docker-archive or OCI layout); `path` must be absolute. */

@@ -55,3 +55,23 @@ export function mergeCredentials(...maps: (CredentialMap | undefined)[]): Creden
   for (const m of maps) for (const [k, v] of Object.entries(m ?? {})) out[k] ??= v;
   return out;
 }
+
+/**
+ * Credentials of a Secret named in `imagePullSecrets`: `kubernetes.io/dockerconfigjson`
+ * (`.dockerconfigjson`) or the legacy `kubernetes.io/dockercfg` (`.dockercfg`); undefined for
+ * other types. `data` values are base64, `stringData` is already merged by the API.
+ */
+export function secretCredentials(secret: unknown): CredentialMap | undefined {
+  const s = secret as { type?: string; data?: Record<string, string>; metadata?: { name?: string } };
+  const key = s?.type === 'kubernetes.io/dockerconfigjson' ? '.dockerconfigjson' : s?.type === 'kubernetes.io/dockercfg' ? '.dockercfg' : undefined;
+  const raw = key ? s.data?.[key] : undefined;
+  if (!raw) return undefined;
+  const what = `secret "${s.metadata?.name ?? ''}"`;
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(raw, 'base64').toString('utf8'));
+  } catch {
+    throw new BadRequestError(`${what}: ${key} is not valid JSON`);
+  }
+  return parseDockerConfig(json, what);
+}

@@ -23,7 +23,9 @@ import { LocalImageStore } from '../images/image-store.js';
 import { ImageFiles } from '../adapters/content/image-files.js';
 import { createApiServer } from '../api/server.js';
 import { RuntimeState } from '../agent/runtime-state.js';
-import { PodRuntime } from '../agent/pod-runtime.js';
+import { ContainerStartError, PodRuntime } from '../agent/pod-runtime.js';
+import { ImagePullManager } from '../agent/image-pull-manager.js';
+import { Registries } from '../adapters/registry/registries.js';
 import { NodeAgent } from '../agent/node-agent.js';
 import { ConfigWatcher } from '../agent/config-watcher.js';
 import { EventRecorder } from '../agent/event-recorder.js';
@@ -95,7 +97,27 @@ export async function startDaemon(layout: Layout, logger: Logger, opts: { listen
   const snapshotter = new OverlaySnapshotter({ layout });
   const host = new HostPodHost({ layout });
   const state = new RuntimeState(runtime, network, logger, systemClock);
-  const images = new LocalImageStore({ storage: new ImageFiles(layout.imagesDir), inUse: (imageId) => state.usesImage(imageId) });
+  // registries.json: per-registry insecure / CA / mirrors and credentials (README "Registries")
+  const registries = new Registries(`${layout.dataDir}/registries.json`);
+  const images = new LocalImageStore({ storage: new ImageFiles(layout.imagesDir), inUse: (imageId) => state.usesImage(imageId), registry: registries });
+  const events = new EventRecorder(store, systemClock, config.nodeName, logger);
+  const imagePulls = new ImagePullManager(
+    {
+      images,
+      pull: (ref, o) => images.pull(ref, o),
+      getSecret: (ns, name) => {
+        try {
+          return store.tryGet('secrets', ns, name);
+        } catch {
+          return undefined;
+        }
+      },
+      events,
+      clock: systemClock,
+      logger,
+    },
+    ContainerStartError,
+  );
   const hostIP = primaryHostIP(config.bridge);
   const podRuntime = new PodRuntime({
     layout,
@@ -109,6 +131,7 @@ export async function startDaemon(layout: Layout, logger: Logger, opts: { listen
     logger,
     infraRootfs,
     hostResolvConf: readHostResolvConf(),
+    imagePulls,
     configs: {
       getConfigMap: (ns, name) => store.tryGet('configmaps', ns, name),
       getSecret: (ns, name) => store.tryGet('secrets', ns, name),
@@ -127,7 +150,7 @@ export async function startDaemon(layout: Layout, logger: Logger, opts: { listen
     nodeName: config.nodeName,
     hostIP,
     exec: (id, req, io) => runtime.exec(id, req, io),
-    events: new EventRecorder(store, systemClock, config.nodeName, logger),
+    events,
     hooks: new HookRunner({ clock: systemClock, exec: (id, argv, timeoutMs) => execCapture(runtime, id, argv, timeoutMs), httpGet: httpGetStatus }),
     prober: noProbes,
   });

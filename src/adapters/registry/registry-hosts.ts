@@ -49,7 +49,8 @@ export class RegistryHosts {
     const make = (name: string, host: string): RegistryEndpoint => {
       const s = cfg.registries[name] ?? {};
       const ep: RegistryEndpoint = { host };
-      if (s.insecure || isLoopbackHost(host)) ep.insecure = true;
+      // loopback is insecure-allowed unless the file says `"insecure": false` (to insist on verified TLS)
+      if (s.insecure ?? isLoopbackHost(host)) ep.insecure = true;
       if (s.caPem) ep.ca = s.caPem;
       const c = creds[name];
       if (c) ep.credentials = c;
@@ -66,7 +67,7 @@ export class RegistryHosts {
     if (!this.configPath) return EMPTY;
     const st = await stat(this.configPath).catch(() => undefined);
     if (!st) return (this.loaded = EMPTY);
-    if (st.mtimeMs === this.loaded.mtimeMs) return this.loaded;
+    if (st.mtimeMs + st.size === this.loaded.mtimeMs) return this.loaded;
     const what = this.configPath;
     let json: { registries?: Record<string, RegistrySettings>; auths?: unknown };
     try {
@@ -91,7 +92,7 @@ export class RegistryHosts {
       registries[normalizeRegistryHost(key)] = entry;
     }
     const auths = json.auths === undefined ? {} : parseDockerConfig({ auths: json.auths }, `${what} auths`);
-    this.loaded = { mtimeMs: st.mtimeMs, registries, auths };
+    this.loaded = { mtimeMs: st.mtimeMs + st.size, registries, auths };
     return this.loaded;
   }
 }

@@ -1,5 +1,7 @@
-/** @module peapod.io/v1alpha1: images (list, get, delete), imageimports and imageloads. */
+/** @module peapod.io/v1alpha1: images (list, get, delete), imageimports, imageloads and imagepulls. */
 import { BadRequestError, NotFoundError, isPeapodError } from '../../core/errors.js';
+import { normalizeImageReference, parseImageReference } from '../../core/image-reference.js';
+import type { CredentialMap } from '../../core/registry-auth.js';
 import type { ImageRecord } from '../../core/ports.js';
 import type { Reply, RequestContext } from '../context.js';
 import { decodeObject, mediaType, readBody } from '../http-util.js';
@@ -78,7 +80,50 @@ async function load(ctx: RequestContext): Promise<Reply> {
   }
 }
 
+/**
+ * Pulls an image, streaming JSON lines: `{"type":"progress",phase,digest,current,total}` while it
+ * runs, then one `{"type":"result",image,imageRef,downloadedBytes,size}` or
+ * `{"type":"error",message}`. A bad reference or body is a 400 before anything streams.
+ * Optional `credentials: {username, password}` apply to the image's registry for this pull.
+ */
+async function pull(ctx: RequestContext): Promise<Reply | undefined> {
+  const body = decodeObject(await readBody(ctx.req), mediaType(ctx.req)) as Record<string, unknown>;
+  const image = stringField(body, 'image', true)!;
+  const ref = normalizeImageReference(image);
+  let credentials: CredentialMap | undefined;
+  if (body.credentials !== undefined && body.credentials !== null) {
+    const c = body.credentials as Record<string, unknown>;
+    if (typeof c !== 'object' || typeof c.username !== 'string' || typeof c.password !== 'string') {
+      throw new BadRequestError('credentials must be {"username": string, "password": string}');
+    }
+    credentials = { [parseImageReference(ref).domain]: { username: c.username, password: c.password } };
+  }
+  const { res } = ctx;
+  res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+  let closed = false;
+  const untrack = ctx.track(() => {
+    closed = true;
+    res.end();
+  });
+  res.on('close', () => (closed = true));
+  const line = (o: unknown) => {
+    if (!closed) res.write(`${JSON.stringify(o)}\n`);
+  };
+  try {
+    const result = await ctx.deps.images.pull(ref, { ...(credentials ? { credentials } : {}), onProgress: (p) => line({ type: 'progress', ...p }) });
+    line({ type: 'result', image: imageObject(result.image), imageRef: result.imageRef, downloadedBytes: result.downloadedBytes, size: result.size });
+  } catch (err) {
+    ctx.deps.logger.info('image pull failed', { image: ref, err: String((err as Error)?.message ?? err) });
+    line({ type: 'error', message: `failed to pull ${ref}: ${(err as Error)?.message ?? String(err)}` });
+  } finally {
+    untrack();
+    if (!closed) res.end();
+  }
+  return undefined;
+}
+
 export function addImageRoutes(router: Router): void {
+  router.add(`/apis/${IMAGE_GROUP_VERSION}/imagepulls`, { POST: pull });
   router.add(`/apis/${IMAGE_GROUP_VERSION}/images`, { GET: list });
   router.add(`/apis/${IMAGE_GROUP_VERSION}/images/:name`, { GET: get, DELETE: remove });
   router.add(`/apis/${IMAGE_GROUP_VERSION}/imageimports`, { POST: importRootfs });

@@ -1,9 +1,10 @@
-/** @module `peapod image import|load|ls|rm`: local images, podman-style output. */
+/** @module `peapod image import|load|pull|ls|rm`: local images, podman-style output. */
 import { resolve } from 'node:path';
 import type { KubeObject } from '../../core/types.js';
 import type { CliContext, Command } from '../cli-context.js';
 import { formatError, UsageError } from '../cli-errors.js';
 import { imageTable } from '../printers/simple-tables.js';
+import { formatBytes, PullProgress } from '../pull-progress.js';
 
 /** The names an import/load answer carries, whatever shape the server gives them. */
 function namesOf(result: KubeObject | undefined): string[] {
@@ -39,6 +40,33 @@ async function loadImages(ctx: CliContext, args: string[]): Promise<number> {
   return 0;
 }
 
+async function pullImage(ctx: CliContext, args: string[]): Promise<number> {
+  const [ref, ...extra] = args;
+  if (!ref || extra.length > 0) throw new UsageError('image pull takes one image reference');
+  const creds = ctx.args.flags.creds as string | undefined;
+  let credentials: { username: string; password: string } | undefined;
+  if (creds !== undefined) {
+    const colon = creds.indexOf(':');
+    if (colon <= 0) throw new UsageError('--creds takes USER:PASSWORD');
+    credentials = { username: creds.slice(0, colon), password: creds.slice(colon + 1) };
+  }
+  const quiet = ctx.args.flags.quiet === true;
+  const progress = new PullProgress(ctx.io.stderr, (ctx.io.stderr as { isTTY?: boolean }).isTTY === true, ctx.io.now);
+  const started = ctx.io.now();
+  let result;
+  try {
+    result = await ctx.client().pullImage(ref, quiet ? undefined : (p) => progress.update(p), credentials);
+  } finally {
+    if (!quiet) progress.finish();
+  }
+  if (!quiet) {
+    const secs = ((ctx.io.now() - started) / 1000).toFixed(2);
+    ctx.err(`Pulled ${result.imageRef} in ${secs}s (${formatBytes(result.downloadedBytes)} downloaded, ${formatBytes(result.size)} compressed)\n`);
+  }
+  ctx.out(`${(result.image as { id?: string }).id ?? result.image.metadata?.name}\n`);
+  return 0;
+}
+
 async function listImages(ctx: CliContext): Promise<number> {
   const list = await ctx.client().listImages();
   ctx.out(imageTable(list.items, ctx.io.now()));
@@ -62,18 +90,21 @@ async function removeImages(ctx: CliContext, refs: string[]): Promise<number> {
 }
 
 export const imageCommand: Command = {
-  usage: 'image (import FILE|DIR NAME[:TAG] [--change INSTR...] | load -i PATH | ls | rm REF...)',
-  summary: 'Manage local images: import a rootfs, load an archive, list, remove',
+  usage: 'image (import FILE|DIR NAME[:TAG] [--change INSTR...] | load -i PATH | pull REF [--creds USER:PASS] | ls | rm REF...)',
+  summary: 'Manage images: import a rootfs, load an archive, pull from a registry, list, remove',
   details: [
     'Examples:',
     "  peapod image import ./rootfs busybox:local --change 'ENV PATH=/bin' --change 'CMD [\"sh\"]'",
     '  peapod image load -i busybox.tar',
+    '  peapod image pull docker.io/library/nginx:1.27',
     '  peapod image ls',
     '  peapod image rm busybox:local',
   ].join('\n'),
   flags: [
     { name: 'change', short: 'c', type: 'string', multiple: true, value: 'INSTR', help: 'import: a Dockerfile instruction to apply (repeatable)' },
     { name: 'input', short: 'i', type: 'string', value: 'PATH', help: 'load: the archive to read' },
+    { name: 'creds', type: 'string', value: 'USER:PASS', help: 'pull: credentials for the image\'s registry' },
+    { name: 'quiet', short: 'q', type: 'boolean', help: 'pull: print only the image id' },
   ],
   async run(ctx: CliContext): Promise<number> {
     const [sub, ...args] = ctx.args.positionals;
@@ -82,6 +113,8 @@ export const imageCommand: Command = {
         return importImage(ctx, args);
       case 'load':
         return loadImages(ctx, args);
+      case 'pull':
+        return pullImage(ctx, args);
       case 'ls':
       case 'list':
         if (args.length > 0) throw new UsageError(`unexpected arguments: ${args.join(' ')}`);
@@ -90,7 +123,7 @@ export const imageCommand: Command = {
       case 'remove':
         return removeImages(ctx, args);
       case undefined:
-        throw new UsageError('image needs a subcommand: import, load, ls or rm');
+        throw new UsageError('image needs a subcommand: import, load, pull, ls or rm');
       default:
         throw new UsageError(`unknown image subcommand "${sub}"`);
     }
