@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { Annotations } from '../core/annotations.js';
 import type { Container, Pod, Volume } from '../core/types.js';
-import type { Clock, ImageRecord, ImageService, OciRuntime, PodHost, PodNetwork, Snapshotter } from '../core/ports.js';
+import type { Clock, ContainerLogs, ImageRecord, ImageService, OciRuntime, PodHost, PodNetwork, Snapshotter } from '../core/ports.js';
 import type { Layout } from '../core/layout.js';
 import type { Logger } from '../core/logger.js';
 import { buildContainerSpec, buildSandboxSpec, type MountInput } from '../core/oci-spec.js';
@@ -57,7 +57,13 @@ export interface PodRuntimeDeps {
   allocatable?: NodeAllocatable;
   /** status.hostIP for the downward API. */
   hostIP?: string;
+  logs: ContainerLogs;
 }
+
+/** The kubelet's limits on termination messages (pkg/kubelet/container/runtime.go). */
+export const TERMINATION_MESSAGE_MAX_BYTES = 4096;
+export const FALLBACK_LOG_LINES = 80;
+export const FALLBACK_LOG_MAX_BYTES = 2048;
 
 export interface PreparedContainer {
   id: string;
@@ -250,7 +256,7 @@ export class PodRuntime {
     const id = newId();
     try {
       const rootfs = await snapshotter.prepare(id, [...image.layerDirs].reverse());
-      const mounts = await this.containerMounts(pod, container);
+      const mounts = await this.containerMounts(pod, container, id);
       const proc = resolveProcess(container, image.config, env, { hostname: podHostname(pod) });
       if (proc.args.length === 0) {
         throw new ContainerStartError('CreateContainerError', 'no command specified');
@@ -333,6 +339,26 @@ export class PodRuntime {
     if (!(await withTimeout(clock, state.waitForExit(instance.id), 5000))) await state.refresh(instance.id);
   }
 
+  /**
+   * The message of an exited instance: the tail of its termination-log file, or with
+   * FallbackToLogsOnError and a non-zero exit, the tail of its log.
+   */
+  async terminationMessage(pod: Pod, instance: ContainerInstance): Promise<string> {
+    const { layout, host, logs } = this.d;
+    const uid = pod.metadata!.uid!;
+    const container = [...(pod.spec!.initContainers ?? []), ...pod.spec!.containers].find((c) => c.name === instance.name);
+    const fromFile = await host.readTail(layout.terminationLogPath(uid, instance.name, instance.id), TERMINATION_MESSAGE_MAX_BYTES);
+    if (fromFile || container?.terminationMessagePolicy !== 'FallbackToLogsOnError' || instance.exitCode === 0) return fromFile;
+    let text = '';
+    try {
+      for await (const line of logs.read(layout.containerLogPath(uid, instance.name, instance.restartCount), { tailLines: FALLBACK_LOG_LINES })) text += line;
+    } catch {
+      return '';
+    }
+    const bytes = Buffer.from(text, 'utf8');
+    return bytes.length > FALLBACK_LOG_MAX_BYTES ? bytes.subarray(bytes.length - FALLBACK_LOG_MAX_BYTES).toString('utf8') : text;
+  }
+
   /** Removes one container instance: runtime state, conmon leftovers, rootfs. */
   async removeContainer(id: string): Promise<void> {
     await this.d.runtime.remove(id).catch((e: unknown) => this.d.logger.warn('remove container', { id, err: String(e) }));
@@ -350,7 +376,7 @@ export class PodRuntime {
     await this.d.host.removePodCgroup(podUid);
   }
 
-  private async containerMounts(pod: Pod, container: Container): Promise<MountInput[]> {
+  private async containerMounts(pod: Pod, container: Container, containerId: string): Promise<MountInput[]> {
     const { layout, host } = this.d;
     const uid = pod.metadata!.uid!;
     const podDir = layout.podDir(uid);
@@ -377,6 +403,9 @@ export class PodRuntime {
     add('/etc/resolv.conf', `${podDir}/resolv.conf`);
     add('/etc/hostname', `${podDir}/hostname`);
     add('/dev/shm', `${podDir}/shm`);
+    const terminationLog = layout.terminationLogPath(uid, container.name, containerId);
+    await host.createTerminationLog(terminationLog);
+    add(container.terminationMessagePath || '/dev/termination-log', terminationLog);
     return mounts;
   }
 

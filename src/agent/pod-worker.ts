@@ -61,7 +61,10 @@ export class PodWorker {
   /** Running instances whose postStart hook has not returned yet. */
   private readonly hookPending = new Set<string>();
   private failure: { reason: string; message: string } | undefined;
+  /** Termination messages of exited instances, read once each. */
+  private readonly messages = new Map<string, string>();
   private scheduledRecorded = false;
+  private startedThisSync = false;
 
   constructor(
     readonly uid: string,
@@ -116,6 +119,7 @@ export class PodWorker {
   }
 
   private async sync(): Promise<void> {
+    this.startedThisSync = false;
     const pod = this.pod;
     const { state, podRuntime, prober, clock } = this.d;
     if (!pod) {
@@ -134,7 +138,8 @@ export class PodWorker {
     const phase = pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') {
       prober.untrack(this.uid);
-      await this.killPod(pod, state.view(this.uid), () => clock.now() + this.graceSeconds(pod) * 1000);
+      await this.killPod(pod, state.view(this.uid), this.graceDeadline(pod));
+      await this.collectMessages(pod);
       this.writeStatus(pod, true);
       return;
     }
@@ -150,7 +155,7 @@ export class PodWorker {
       this.failure = DEADLINE_EXCEEDED;
       this.event(pod, undefined, 'Normal', 'DeadlineExceeded', DEADLINE_EXCEEDED.message);
       prober.untrack(this.uid);
-      await this.killPod(pod, state.view(this.uid), () => clock.now() + this.graceSeconds(pod) * 1000);
+      await this.killPod(pod, state.view(this.uid), this.graceDeadline(pod));
       this.writeStatus(pod, true);
       return;
     }
@@ -178,7 +183,7 @@ export class PodWorker {
       if (actions.createSandbox && view.sandboxes.length > 0) {
         this.event(pod, undefined, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
       }
-      await this.killPod(pod, view, () => clock.now() + this.graceSeconds(pod) * 1000);
+      await this.killPod(pod, view, this.graceDeadline(pod));
     }
     let sandboxId = actions.sandboxId;
     if (actions.createSandbox) {
@@ -197,7 +202,7 @@ export class PodWorker {
     await Promise.all(
       actions.containersToKill.map((k) => {
         this.event(pod, k.instance.name, 'Normal', 'Killing', k.message);
-        return this.stopContainer(pod, k.instance, () => clock.now() + this.graceSeconds(pod) * 1000);
+        return this.stopContainer(pod, k.instance, this.graceDeadline(pod));
       }),
     );
     if (sandboxId && actions.containersToStart.length > 0) {
@@ -208,9 +213,13 @@ export class PodWorker {
     }
     this.trackProbes(pod);
     this.waiting = new Map([...this.startErrors, ...crashLoop]);
+    await this.collectMessages(pod);
     this.writeStatus(pod, false);
     if (deadlineAt !== undefined) nextSync = Math.min(nextSync ?? Infinity, deadlineAt);
     this.schedule(nextSync);
+    // A container that started may unblock the next step (the next init container, the app
+    // containers after a sidecar): sync again, as the kubelet does on PLEG's ContainerStarted.
+    if (this.startedThisSync) this.trigger();
   }
 
   /** Liveness/startup failures the prober reported: kill with the probe's grace; restart follows the policy. */
@@ -228,6 +237,19 @@ export class PodWorker {
         return this.stopContainer(pod, inst, () => deadline);
       }),
     );
+  }
+
+  /** Reads the termination message of every exited instance not read yet; cut to the pod-wide cap. */
+  private async collectMessages(pod: Pod): Promise<void> {
+    const spec = pod.spec!;
+    const cap = Math.floor(12288 / Math.max(1, spec.containers.length + (spec.initContainers ?? []).length));
+    for (const { current, previous } of latestInstances(this.d.state.view(this.uid)).values()) {
+      for (const inst of [current, previous]) {
+        if (!inst || inst.state !== 'exited' || this.messages.has(inst.id)) continue;
+        const message = await this.d.podRuntime.terminationMessage(pod, inst).catch(() => '');
+        this.messages.set(inst.id, Buffer.from(message).subarray(0, cap).toString('utf8'));
+      }
+    }
   }
 
   /** Tells the prober which instances run (after their postStart), and forgets the rest. */
@@ -279,6 +301,7 @@ export class PodWorker {
     /** Started, then its postStart (the next container waits for it, as the kubelet does). */
     const start = async (s: ContainerToStart, p: PreparedContainer): Promise<void> => {
       await podRuntime.startContainer(p);
+      this.startedThisSync = true;
       this.startErrors.delete(s.name);
       if (s.backOff) this.d.backOff.next(s.backOff.key, s.backOff.exitedAt);
       this.event(pod, s.name, 'Normal', 'Started', `Started container ${s.name}`);
@@ -286,6 +309,7 @@ export class PodWorker {
       const hook = spec.lifecycle?.postStart;
       if (!hook) return;
       this.hookPending.add(p.id);
+      this.writeStatus(pod, false); // shows it waiting (ContainerCreating) while the hook runs
       const podIP = this.d.state.view(this.uid).sandboxes[0]?.ip;
       const result = await this.d.hooks.run(spec, p.id, hook, podIP);
       this.hookPending.delete(p.id);
@@ -293,7 +317,7 @@ export class PodWorker {
       this.d.logger.info('postStart hook failed', { pod: pod.metadata!.name, container: s.name, message: result.message });
       this.event(pod, s.name, 'Warning', 'FailedPostStartHook', 'PostStartHook failed');
       const inst = latestInstances(this.d.state.view(this.uid)).get(s.name)?.current;
-      if (inst) await this.stopContainer(pod, inst, () => clock.now() + this.graceSeconds(pod) * 1000);
+      if (inst) await this.stopContainer(pod, inst, this.graceDeadline(pod));
       this.startErrors.set(s.name, { reason: 'PostStartHookError', message: result.message, at: clock.now() });
     };
 
@@ -308,6 +332,8 @@ export class PodWorker {
     }
     const apps = starts.filter((s) => s.type === 'app');
     const prepared = apps.map((s) => prepare(s));
+    // Handled in the loop below, in spec order; until then a rejection must not count as unhandled.
+    for (const p of prepared) p.catch(() => {});
     for (const [i, s] of apps.entries()) {
       try {
         await start(s, await prepared[i]);
@@ -387,6 +413,7 @@ export class PodWorker {
     this.killDeadline ??= this.d.clock.now() + this.deletionGrace * 1000;
     await this.killPod(pod, state.view(this.uid), () => this.killDeadline!);
     this.waiting = new Map();
+    await this.collectMessages(pod);
     this.writeStatus(this.pod ?? pod, true);
     await podRuntime.removePod(this.uid);
     const meta = pod.metadata!;
@@ -400,6 +427,12 @@ export class PodWorker {
     this.d.imageBackOff.forget(`image/${this.uid}/`);
     this.stop();
     this.d.onDone(this.uid);
+  }
+
+  /** SIGKILL time for a kill that starts now with the pod's grace (fixed once computed). */
+  private graceDeadline(pod: Pod): () => number {
+    const at = this.d.clock.now() + this.graceSeconds(pod) * 1000;
+    return () => at;
   }
 
   private graceSeconds(pod: Pod): number {
@@ -422,6 +455,7 @@ export class PodWorker {
         terminating,
         probes: this.d.prober,
         hookPending: this.hookPending,
+        messages: this.messages,
         ...(this.failure ? { failure: this.failure } : {}),
       });
       if (stableJson(status) === stableJson(stored.status)) return;

@@ -15,6 +15,12 @@ export class RuntimeState {
   private readonly exitWaiters = new Map<string, Set<() => void>>();
   private readonly listeners = new Set<(podUid: string) => void>();
   private stopExitWatch: (() => void) | undefined;
+  /**
+   * A sequence number per write, so that a relist (which takes tens of ms) never overwrites or
+   * drops an entry the agent recorded or refreshed after the relist began.
+   */
+  private seq = 0;
+  private readonly writtenAt = new Map<string, number>();
 
   constructor(
     private readonly runtime: OciRuntime,
@@ -39,7 +45,8 @@ export class RuntimeState {
   }
 
   async relist(): Promise<void> {
-    const all = await this.runtime.list();
+    const startedAt = ++this.seq;
+    const all = (await this.runtime.list()).filter((info) => (this.writtenAt.get(info.id) ?? 0) < startedAt);
     const seen = new Set<string>();
     const changed = new Set<string>();
     for (const info of all) {
@@ -52,7 +59,7 @@ export class RuntimeState {
       if (info.status !== 'running' && info.status !== 'created') this.resolveExit(info.id);
     }
     for (const [id, info] of this.containers) {
-      if (!seen.has(id)) {
+      if (!seen.has(id) && (this.writtenAt.get(id) ?? 0) < startedAt) {
         this.containers.delete(id);
         this.resolveExit(id);
         changed.add(podUidOf(info));
@@ -65,6 +72,7 @@ export class RuntimeState {
         if (status) this.sandboxIPs.set(info.id, status.ip);
       }
     }
+    for (const [id, at] of this.writtenAt) if (at < startedAt) this.writtenAt.delete(id);
     for (const uid of changed) this.emit(uid);
   }
 
@@ -75,6 +83,7 @@ export class RuntimeState {
       return undefined;
     });
     const before = this.containers.get(id);
+    this.writtenAt.set(id, ++this.seq);
     if (info) this.containers.set(id, info);
     else this.containers.delete(id);
     if (!info || (info.status !== 'running' && info.status !== 'created')) this.resolveExit(id);
@@ -88,6 +97,7 @@ export class RuntimeState {
    * `runc state` costs ~25 ms of CPU on the pod start path).
    */
   recordCreated(id: string, annotations: Record<string, string>, pid: number): void {
+    this.writtenAt.set(id, ++this.seq);
     this.containers.set(id, { id, annotations, status: 'created', pid, createdAt: new Date(this.clock.now()).toISOString() });
   }
 
@@ -95,12 +105,14 @@ export class RuntimeState {
   recordStarted(id: string): void {
     const info = this.containers.get(id);
     if (info?.status === 'created') {
+      this.writtenAt.set(id, ++this.seq);
       this.containers.set(id, { ...info, status: 'running', startedAt: new Date(this.clock.now()).toISOString() });
     }
   }
 
   /** Forgets a removed container without asking the runtime. */
   forget(id: string): void {
+    this.writtenAt.set(id, ++this.seq);
     this.containers.delete(id);
     this.sandboxIPs.delete(id);
     this.resolveExit(id);

@@ -63,6 +63,10 @@ export class Layout {
   containerLogPath(podUid: string, container: string, restartCount: number): string {
     return `${this.podLogDir(podUid)}/${container}/${restartCount}.log`;
   }
+  /** The host file bind-mounted at a container instance's terminationMessagePath. */
+  terminationLogPath(podUid: string, container: string, containerId: string): string {
+    return `${this.podDir(podUid)}/containers/${container}/${containerId.slice(0, 16)}`;
+  }
   podLogDir(podUid: string): string {
     return `${this.podDir(podUid)}/logs`;
   }

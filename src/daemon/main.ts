@@ -59,6 +59,8 @@ export async function runDaemon(argv: string[]): Promise<number> {
     return 1;
   }
   const logger = createLogger(parsed.logLevel);
+  // A bug in one pod's sync must not take every pod's supervisor down: log it loudly, keep serving.
+  process.on('unhandledRejection', (reason) => logger.error('unhandled rejection (a bug)', { err: reason instanceof Error ? reason.stack : String(reason) }));
   const daemon = await startDaemon(new Layout(parsed.config), logger, { listen: parsed.listen }).catch((err: unknown) => {
     logger.error('start failed', { err: err instanceof Error ? err.message : String(err) });
     return undefined;
@@ -139,6 +141,7 @@ export async function startDaemon(layout: Layout, logger: Logger, opts: { listen
     volumeWriter: new AtomicWriter(),
     allocatable: nodeAllocatable(layout.dataDir),
     hostIP,
+    logs: new CriLogReader(),
   });
   const agent = new NodeAgent({
     layout,

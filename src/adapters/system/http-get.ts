@@ -1,7 +1,8 @@
 /**
  * @module A GET from the node for lifecycle hooks: resolves with the status code once an answer
  * arrived (any status), rejects on connection errors and timeouts. HTTPS skips verification, as
- * the kubelet's hook client does. At most 10 KiB of the body is read.
+ * the kubelet's hook client does. At most 10 KiB of the body is read. The parser accepts bare LF line
+ * ends, as Go's client does (small servers such as busybox httpd send them).
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -11,7 +12,7 @@ export function httpGetStatus(url: string, headers: Record<string, string>, time
     const u = new URL(url);
     const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(
       u,
-      { method: 'GET', headers, timeout: timeoutMs, rejectUnauthorized: false, agent: false },
+      { method: 'GET', headers, timeout: timeoutMs, rejectUnauthorized: false, agent: false, insecureHTTPParser: true },
       (res) => {
         let read = 0;
         res.on('data', (chunk: Buffer) => {

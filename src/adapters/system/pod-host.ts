@@ -4,7 +4,8 @@
  * what is left under the pod dir, after checking nothing is mounted there any more, so a bind of
  * host files into the pod dir can never make it delete host files.
  */
-import { chmod, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Layout } from '../../core/layout.js';
 import type { HostPathType, PodFiles, PodHost } from '../../core/ports.js';
@@ -82,6 +83,30 @@ export class HostPodHost implements PodHost {
 
   removePodCgroup(podUid: string): Promise<void> {
     return removeCgroupTree(this.layout.podCgroup(podUid));
+  }
+
+  async createTerminationLog(path: string): Promise<void> {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, '', { mode: 0o666 });
+    await chmod(path, 0o666);
+  }
+
+  async readTail(path: string, maxBytes: number): Promise<string> {
+    let handle;
+    try {
+      handle = await open(path, 'r');
+    } catch {
+      return '';
+    }
+    try {
+      const { size } = await handle.stat();
+      const length = Math.min(size, maxBytes);
+      const buf = Buffer.alloc(length);
+      await handle.read(buf, 0, length, size - length);
+      return buf.toString('utf8');
+    } finally {
+      await handle.close();
+    }
   }
 
   async listPodDirs(): Promise<string[]> {
