@@ -238,6 +238,10 @@ export interface PodHost {
   removePodCgroup(podUid: string): Promise<void>;
   /** Pod uids with a pod dir on disk. */
   listPodDirs(): Promise<string[]>;
+  /** Creates the empty world-writable file a container writes its termination message to. */
+  createTerminationLog(path: string): Promise<void>;
+  /** The last `maxBytes` of a termination-log file ('' when missing). */
+  readTail(path: string, maxBytes: number): Promise<string>;
 }
 
 // ---------------------------------------------------------------------------------------------
