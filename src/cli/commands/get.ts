@@ -5,11 +5,11 @@ import type { CliContext, Command } from '../cli-context.js';
 import { formatError, UsageError } from '../cli-errors.js';
 import { printObjects, type OutputFormat } from '../printers/object-output.js';
 import { podTable } from '../printers/pod-table.js';
-import { configMapTable, namespaceTable, secretTable } from '../printers/simple-tables.js';
+import { configMapTable, eventTable, namespaceTable, secretTable } from '../printers/simple-tables.js';
 import { resourceFor } from '../../client/resource-paths.js';
-import type { ConfigMap, Secret } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Event, Secret } from 'kubernetes-types/core/v1.js';
 
-type Kind = 'Pod' | 'Namespace' | 'ConfigMap' | 'Secret';
+type Kind = 'Pod' | 'Namespace' | 'ConfigMap' | 'Secret' | 'Event';
 
 const resourceNames: Record<string, Kind> = {
   pods: 'Pod',
@@ -23,10 +23,13 @@ const resourceNames: Record<string, Kind> = {
   cm: 'ConfigMap',
   secrets: 'Secret',
   secret: 'Secret',
+  events: 'Event',
+  event: 'Event',
+  ev: 'Event',
 };
 
 export function parseResourceArg(arg: string | undefined, verb: string): { kind: Kind; name?: string } {
-  if (!arg) throw new UsageError(`you must specify the type of resource to ${verb}: pods, namespaces, configmaps or secrets`);
+  if (!arg) throw new UsageError(`you must specify the type of resource to ${verb}: pods, namespaces, configmaps, secrets or events`);
   const [type, name] = arg.split('/', 2);
   const kind = resourceNames[type.toLowerCase()];
   if (!kind) throw new UsageError(`the server doesn't have a resource type "${type}"`);
@@ -53,12 +56,13 @@ function render(ctx: CliContext, plan: GetPlan, objects: KubeObject[], header: b
   if (plan.kind === 'Namespace') return namespaceTable(objects as Namespace[], now, header);
   if (plan.kind === 'ConfigMap') return configMapTable(objects as ConfigMap[], now, header, plan.allNamespaces);
   if (plan.kind === 'Secret') return secretTable(objects as Secret[], now, header, plan.allNamespaces);
+  if (plan.kind === 'Event') return eventTable(objects as Event[], now, header, plan.allNamespaces);
   return podTable(objects as Pod[], { now, wide: output === 'wide', withNamespace: plan.allNamespaces, noHeaders: !header });
 }
 
 export const getCommand: Command = {
-  usage: 'get (pods|po|namespaces|ns|configmaps|cm|secrets) [NAME...] [-n NS | -A] [-o wide|yaml|json|name] [-l SELECTOR] [-w]',
-  summary: 'List pods, namespaces, configmaps or secrets',
+  usage: 'get (pods|po|namespaces|ns|configmaps|cm|secrets|events|ev) [NAME...] [-n NS | -A] [-o wide|yaml|json|name] [-l SELECTOR] [-w]',
+  summary: 'List pods, namespaces, configmaps, secrets or events',
   flags: [
     { name: 'output', short: 'o', type: 'string', value: 'FORMAT', help: 'wide, yaml, json or name' },
     { name: 'selector', short: 'l', type: 'string', value: 'SELECTOR', help: 'label selector, e.g. app=web,tier!=db' },

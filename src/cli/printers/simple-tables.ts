@@ -1,5 +1,5 @@
 /** @module Tables for namespaces (kubectl) and images (podman). */
-import type { ConfigMap, Secret } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, Event, Secret } from 'kubernetes-types/core/v1.js';
 import type { Namespace } from '../../core/types.js';
 import type { ImageInfo } from '../../client/peapod-client.js';
 import { age, humanDurationWords, humanSize } from './duration.js';
@@ -30,6 +30,23 @@ export function secretTable(items: Secret[], now: number, withHeader = true, wit
     return withNamespace ? [s.metadata?.namespace ?? '', ...row] : row;
   });
   return withOptionalHeader([...(withNamespace ? ['NAMESPACE'] : []), 'NAME', 'TYPE', 'DATA', 'AGE'], rows, withHeader);
+}
+
+/**
+ * kubectl's Event columns (LAST SEEN, TYPE, REASON, OBJECT, MESSAGE), oldest first; repeats
+ * show as "Xs (x3 over Ym)" in LAST SEEN, as kubectl does.
+ */
+export function eventTable(items: Event[], now: number, withHeader = true, withNamespace = false): string {
+  const last = (e: Event): string => e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp ?? '';
+  const sorted = [...items].sort((a, b) => Date.parse(last(a)) - Date.parse(last(b)));
+  const rows = sorted.map((e) => {
+    const seen = age(last(e), now);
+    const lastSeen = (e.count ?? 1) > 1 ? `${seen} (x${e.count} over ${age(e.firstTimestamp ?? last(e), now)})` : seen;
+    const obj = e.involvedObject ?? {};
+    const row = [lastSeen, e.type ?? '', e.reason ?? '', `${(obj.kind ?? '').toLowerCase()}/${obj.name ?? ''}`, e.message ?? ''];
+    return withNamespace ? [e.metadata?.namespace ?? '', ...row] : row;
+  });
+  return withOptionalHeader([...(withNamespace ? ['NAMESPACE'] : []), 'LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'], rows, withHeader);
 }
 
 /** "docker.io/library/busybox:1.36" → ["docker.io/library/busybox", "1.36"]; digests keep "<none>". */
