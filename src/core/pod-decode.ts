@@ -10,9 +10,31 @@ import { BadRequestError } from './errors.js';
 import type { Pod } from './types.js';
 import { POD_STRUCTS, type FieldType } from './pod-structs.js';
 
+/**
+ * Nesting limit for the whole body, untyped fields included. Go's decoder stops at 10000, but
+ * defaulting and update validation here clone and diff recursively and overflow the stack
+ * long before (~2000); no real pod nests deeper than a few dozen levels.
+ */
+export const MAX_POD_DEPTH = 500;
+
 /** Returns the pod with nulls removed; throws BadRequestError on a field of the wrong type. */
 export function decodePod(body: unknown): Pod {
+  if (depthExceeds(body, MAX_POD_DEPTH)) {
+    throw new BadRequestError(`Pod in version "v1" cannot be handled as a Pod: json: exceeded max depth of ${MAX_POD_DEPTH}`);
+  }
   return decodeStruct(body, 'Pod', '', 'Pod') as Pod;
+}
+
+/** Iterative, so that the check itself cannot overflow the stack. */
+function depthExceeds(body: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[body, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 const INT_RANGE = { int32: [-(2 ** 31), 2 ** 31 - 1], int64: [-(2 ** 63), 2 ** 63 - 1] } as const;
