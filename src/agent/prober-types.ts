@@ -54,15 +54,3 @@ export interface Prober {
   stop(): void;
 }
 
-/** The prober of a node whose containers declare no probes: everything is started and ready. */
-export const noProbes: Prober = {
-  track() {},
-  untrack() {},
-  isStarted: () => true,
-  isReady: () => true,
-  onChange: () => () => {},
-  takeFailures: () => [],
-  takeEvents: () => [],
-  setTerminating() {},
-  stop() {},
-};

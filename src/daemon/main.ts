@@ -30,7 +30,8 @@ import { NodeAgent } from '../agent/node-agent.js';
 import { ConfigWatcher } from '../agent/config-watcher.js';
 import { EventRecorder } from '../agent/event-recorder.js';
 import { HookRunner } from '../agent/lifecycle-hooks.js';
-import { noProbes } from '../agent/prober-types.js';
+import { ProberManager } from '../agent/prober.js';
+import { NetProber } from '../adapters/prober/net-prober.js';
 import { httpGetStatus } from '../adapters/system/http-get.js';
 import { Writable } from 'node:stream';
 import type { OciRuntime } from '../core/ports.js';
@@ -155,7 +156,7 @@ export async function startDaemon(layout: Layout, logger: Logger, opts: { listen
     exec: (id, req, io) => runtime.exec(id, req, io),
     events,
     hooks: new HookRunner({ clock: systemClock, exec: (id, argv, timeoutMs) => execCapture(runtime, id, argv, timeoutMs), httpGet: httpGetStatus }),
-    prober: noProbes,
+    prober: new ProberManager({ clock: systemClock, exec: (id, argv, ms) => execCapture(runtime, id, argv, ms), network: new NetProber(), logger }),
   });
   await agent.start();
   const configWatcher = new ConfigWatcher({ store, podRuntime, nodeName: config.nodeName, logger });

@@ -109,7 +109,8 @@ function getOnce(url: URL, headers: ReadonlyArray<readonly [string, string]>, de
       fn();
     };
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = request(url, { method: 'GET', headers: headerObject(headers), agent: false, rejectUnauthorized: false }, (res: IncomingMessage) => {
+    // Bare LF line ends are accepted, as Go's client (the kubelet's) accepts them.
+    const req = request(url, { method: 'GET', headers: headerObject(headers), agent: false, rejectUnauthorized: false, insecureHTTPParser: true }, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const answer = (): Answer => ({
