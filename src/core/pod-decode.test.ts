@@ -77,6 +77,11 @@ test('nulls read as absent; null list items as empty structs; unknown fields pas
   assert.deepEqual(out.spec.futureField, { x: 1 });
 });
 
+test('undefined members read as absent, as an in-process caller means them', () => {
+  const out = decodePod(pod({ containers: [] }, { name: 'a', resourceVersion: undefined })) as unknown as { metadata: Record<string, unknown> };
+  assert.deepEqual(out.metadata, { name: 'a' });
+});
+
 test('null list items and map values read as their zero value, as in Go', () => {
   const out = decodePod(pod({ containers: [{ name: 'a', command: [null, 'x'], resources: { limits: { cpu: null } } }] }, { name: 'a', labels: { k: null } })) as unknown as {
     metadata: { labels: Record<string, string> };

@@ -88,7 +88,8 @@ function decodeStruct(value: unknown, name: string, path: string, kind: string):
   const fields = POD_STRUCTS[name];
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
-    if (v === null) continue;
+    // undefined: in-process callers (the patch route) build bodies that JSON would have omitted it from.
+    if (v === null || v === undefined) continue;
     // hasOwn: a key such as `constructor` must not find Object.prototype's members in the table.
     const t = Object.hasOwn(fields, key) ? fields[key] : undefined;
     const fieldPath = path ? `${path}.${key}` : key;
@@ -123,7 +124,7 @@ function decodeValue(v: unknown, t: FieldType, struct: string, path: string, kin
         return v;
     }
   }
-  const item = (x: unknown, it: FieldType): unknown => (x === null ? zeroValue(it) : decodeValue(x, it, struct, path, kind));
+  const item = (x: unknown, it: FieldType): unknown => (x === null || x === undefined ? zeroValue(it) : decodeValue(x, it, struct, path, kind));
   if ('arr' in t) {
     if (!Array.isArray(v)) fail(kind, struct, path, v, t);
     return v.map((x) => item(x, t.arr));
