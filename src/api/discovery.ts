@@ -1,8 +1,13 @@
 /**
- * @module /version, legacy discovery (/api, /api/v1, /apis, /apis/peapod.io/v1alpha1) and health.
- * Aggregated discovery and OpenAPI are a later issue: they extend these tables.
+ * @module /version, discovery and health. Discovery comes from the resource table
+ * (resource-table.ts), filtered to what the router serves: the legacy documents (/api, /api/v1,
+ * /apis, /apis/<group>[/<version>]) and, when the Accept header asks for it, aggregated discovery
+ * (apidiscovery.k8s.io/v2 APIGroupDiscoveryList), which must carry its exact media type or kubectl
+ * reads it as the legacy form and finds no resources.
  */
+import type { IncomingMessage } from 'node:http';
 import type { Reply, RequestContext } from './context.js';
+import { groupVersion, probePath, RESOURCES, type ResourceInfo } from './resource-table.js';
 import type { Router } from './router.js';
 
 export const SERVER_VERSION = {
@@ -25,33 +30,104 @@ export interface ApiResource {
   verbs: string[];
   shortNames?: string[];
   categories?: string[];
+  group?: string;
+  version?: string;
 }
 
-const RW = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+/** Entries of the resource table (and their subresources) that have routes in `router`. */
+export function servedResources(router: Router): ResourceInfo[] {
+  return RESOURCES.filter((r) => router.find(probePath(r)) !== undefined).map((r) => ({
+    ...r,
+    subresources: r.subresources?.filter((s) => router.find(`${probePath(r)}/y/${s.name}`) !== undefined),
+  }));
+}
 
-export const CORE_V1_RESOURCES: ApiResource[] = [
-  { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: RW, shortNames: ['ns'] },
-  { name: 'namespaces/status', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['get'] },
-  { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: RW, shortNames: ['po'], categories: ['all'] },
-  { name: 'pods/status', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get', 'patch', 'update'] },
-  { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
-  { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
-  { name: 'events', singularName: 'event', namespaced: true, kind: 'Event', verbs: RW, shortNames: ['ev'] },
-  { name: 'configmaps', singularName: 'configmap', namespaced: true, kind: 'ConfigMap', verbs: [...RW, 'deletecollection'], shortNames: ['cm'] },
-  { name: 'secrets', singularName: 'secret', namespaced: true, kind: 'Secret', verbs: [...RW, 'deletecollection'] },
-];
+/** The legacy APIResourceList entries of one group version, subresources as `pods/log`. */
+export function legacyResources(served: ResourceInfo[], gv: string): ApiResource[] {
+  const out: ApiResource[] = [];
+  for (const r of served.filter((x) => groupVersion(x) === gv)) {
+    const entry: ApiResource = { name: r.resource, singularName: r.singular, namespaced: r.namespaced, kind: r.kind, verbs: r.verbs };
+    if (r.shortNames) entry.shortNames = r.shortNames;
+    if (r.categories) entry.categories = r.categories;
+    out.push(entry);
+    for (const s of r.subresources ?? []) {
+      const sub: ApiResource = { name: `${r.resource}/${s.name}`, singularName: '', namespaced: r.namespaced, kind: s.kind, verbs: s.verbs };
+      if (s.group !== undefined) sub.group = s.group;
+      if (s.version !== undefined) sub.version = s.version;
+      out.push(sub);
+    }
+  }
+  return out;
+}
 
-export const PEAPOD_V1ALPHA1_RESOURCES: ApiResource[] = [
-  { name: 'images', singularName: 'image', namespaced: false, kind: 'Image', verbs: ['delete', 'get', 'list'] },
-  { name: 'imageimports', singularName: 'imageimport', namespaced: false, kind: 'Image', verbs: ['create'] },
-  { name: 'imageloads', singularName: 'imageload', namespaced: false, kind: 'ImageList', verbs: ['create'] },
-];
+function aggregatedResource(r: ResourceInfo): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    resource: r.resource,
+    responseKind: { group: r.group, version: r.version, kind: r.kind },
+    scope: r.namespaced ? 'Namespaced' : 'Cluster',
+    singularResource: r.singular,
+    verbs: r.verbs,
+  };
+  if (r.shortNames) out.shortNames = r.shortNames;
+  if (r.categories) out.categories = r.categories;
+  if (r.subresources?.length) {
+    out.subresources = r.subresources.map((s) => ({
+      subresource: s.name,
+      responseKind: { group: s.group ?? r.group, version: s.version ?? r.version, kind: s.kind },
+      verbs: s.verbs,
+    }));
+  }
+  return out;
+}
 
-const PEAPOD_GROUP = {
-  name: 'peapod.io',
-  versions: [{ groupVersion: 'peapod.io/v1alpha1', version: 'v1alpha1' }],
-  preferredVersion: { groupVersion: 'peapod.io/v1alpha1', version: 'v1alpha1' },
-};
+/** Groups (core only for /api, the named groups for /apis) as APIGroupDiscovery items. */
+export function aggregatedDiscovery(served: ResourceInfo[], core: boolean, version: 'v2' | 'v2beta1'): Record<string, unknown> {
+  const groups = new Map<string, ResourceInfo[]>();
+  for (const r of served) {
+    if ((r.group === '') !== core) continue;
+    groups.set(r.group, [...(groups.get(r.group) ?? []), r]);
+  }
+  return {
+    kind: 'APIGroupDiscoveryList',
+    apiVersion: `apidiscovery.k8s.io/${version}`,
+    metadata: {},
+    items: [...groups].map(([name, rs]) => ({
+      metadata: { name, creationTimestamp: null },
+      versions: [...new Set(rs.map((r) => r.version))].map((v) => ({
+        version: v,
+        freshness: 'Current',
+        resources: rs.filter((r) => r.version === v).map(aggregatedResource),
+      })),
+    })),
+  };
+}
+
+/** Which aggregated discovery version the Accept header asks for, if any. */
+export function wantsAggregated(req: IncomingMessage): 'v2' | 'v2beta1' | undefined {
+  for (const part of String(req.headers.accept ?? '').split(',')) {
+    const params = new Map(
+      part
+        .split(';')
+        .slice(1)
+        .map((p) => p.trim().split('=') as [string, string]),
+    );
+    if (params.get('g') !== 'apidiscovery.k8s.io' || params.get('as') !== 'APIGroupDiscoveryList') continue;
+    const v = params.get('v');
+    if (v === 'v2' || v === 'v2beta1') return v;
+  }
+  return undefined;
+}
+
+function sendAggregated(ctx: RequestContext, body: unknown, version: 'v2' | 'v2beta1'): undefined {
+  const text = JSON.stringify(body);
+  ctx.res.writeHead(200, {
+    'Content-Type': `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`,
+    'Content-Length': Buffer.byteLength(text),
+    Vary: 'Accept',
+  });
+  ctx.res.end(text);
+  return undefined;
+}
 
 const ok = (body: unknown): Reply => ({ code: 200, body });
 
@@ -61,16 +137,52 @@ function text(ctx: RequestContext, body: string): undefined {
   return undefined;
 }
 
+function namedGroups(served: ResourceInfo[]): Record<string, unknown>[] {
+  const groups = new Map<string, string[]>();
+  for (const r of served) if (r.group) groups.set(r.group, [...new Set([...(groups.get(r.group) ?? []), r.version])]);
+  return [...groups].map(([name, versions]) => ({
+    name,
+    versions: versions.map((v) => ({ groupVersion: `${name}/${v}`, version: v })),
+    preferredVersion: { groupVersion: `${name}/${versions[0]}`, version: versions[0] },
+  }));
+}
+
 export function addDiscoveryRoutes(router: Router): void {
   router.add('/version', { GET: () => ok(SERVER_VERSION) });
   router.add('/api', {
-    GET: () => ok({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }] }),
+    GET: (ctx) => {
+      const agg = wantsAggregated(ctx.req);
+      if (agg) return sendAggregated(ctx, aggregatedDiscovery(servedResources(router), true, agg), agg);
+      return ok({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }] });
+    },
   });
-  router.add('/api/v1', { GET: () => ok({ kind: 'APIResourceList', groupVersion: 'v1', resources: CORE_V1_RESOURCES }) });
-  router.add('/apis', { GET: () => ok({ kind: 'APIGroupList', apiVersion: 'v1', groups: [PEAPOD_GROUP] }) });
-  router.add('/apis/peapod.io', { GET: () => ok({ kind: 'APIGroup', apiVersion: 'v1', ...PEAPOD_GROUP }) });
-  router.add('/apis/peapod.io/v1alpha1', {
-    GET: () => ok({ kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'peapod.io/v1alpha1', resources: PEAPOD_V1ALPHA1_RESOURCES }),
+  router.add('/api/v1', { GET: () => ok({ kind: 'APIResourceList', groupVersion: 'v1', resources: legacyResources(servedResources(router), 'v1') }) });
+  router.add('/apis', {
+    GET: (ctx) => {
+      const agg = wantsAggregated(ctx.req);
+      if (agg) return sendAggregated(ctx, aggregatedDiscovery(servedResources(router), false, agg), agg);
+      return ok({ kind: 'APIGroupList', apiVersion: 'v1', groups: namedGroups(servedResources(router)) });
+    },
+  });
+  router.add('/apis/:group', {
+    GET: (ctx) => {
+      const g = namedGroups(servedResources(router)).find((x) => x.name === ctx.params.group);
+      if (!g) return { code: 404, body: notFoundStatus() };
+      return ok({ kind: 'APIGroup', apiVersion: 'v1', ...g });
+    },
+  });
+  router.add('/apis/:group/:version', {
+    GET: (ctx) => {
+      const gv = `${ctx.params.group}/${ctx.params.version}`;
+      const resources = legacyResources(servedResources(router), gv);
+      if (resources.length === 0) return { code: 404, body: notFoundStatus() };
+      return ok({ kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv, resources });
+    },
   });
   for (const path of ['/healthz', '/readyz', '/livez']) router.add(path, { GET: (ctx) => text(ctx, 'ok') });
 }
+
+function notFoundStatus(): Record<string, unknown> {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', code: 404 };
+}
+

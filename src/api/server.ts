@@ -22,6 +22,8 @@ import { addPodLogRoutes } from './routes/pod-log.js';
 import { addPodRoutes } from './routes/pods.js';
 import { addSecretRoutes } from './routes/secrets.js';
 import { toStatus } from './status.js';
+import { negotiateBody } from './table.js';
+import { addOpenApiRoutes } from './openapi.js';
 
 export type { ApiDeps } from './context.js';
 
@@ -39,6 +41,7 @@ export interface ApiServer {
 export function buildRouter(): Router {
   const router = new Router();
   addDiscoveryRoutes(router);
+  addOpenApiRoutes(router);
   addNamespaceRoutes(router);
   addPodRoutes(router);
   addPodLogRoutes(router);
@@ -86,7 +89,7 @@ export function createApiServer(depsIn: ApiDeps): ApiServer {
         const { handler, params } = router.match(req.method ?? 'GET', url.pathname);
         const ctx: RequestContext = { req, res, url, query: url.searchParams, params, deps, track };
         const reply = await handler(ctx);
-        if (reply) sendJson(res, reply.code, reply.body);
+        if (reply) sendJson(res, reply.code, negotiateBody(req, url.searchParams, reply.code, reply.body, deps.clock.now()));
       } catch (err) {
         fail(res, err);
       }

@@ -8,6 +8,7 @@ import { parseSelectors } from '../core/selectors.js';
 import type { RequestContext } from './context.js';
 import { queryBool, queryInt } from './http-util.js';
 import { toStatus } from './status.js';
+import { includeObjectOf, toTable, wantsTable } from './table.js';
 
 /** How often a BOOKMARK is sent when the client allows them. */
 export const BOOKMARK_INTERVAL_MS = 60_000;
@@ -36,6 +37,9 @@ export function serveWatch(ctx: RequestContext, target: WatchTarget): undefined 
   const timeoutSeconds = queryInt(query, 'timeoutSeconds', 0);
   const bookmarks = queryBool(query, 'allowWatchBookmarks');
   const resourceVersion = query.get('resourceVersion') ?? undefined;
+  const table = wantsTable(req);
+  const include = table ? includeObjectOf(query) : 'Metadata';
+  let firstRow = true;
 
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
@@ -45,7 +49,12 @@ export function serveWatch(ctx: RequestContext, target: WatchTarget): undefined 
   const timers: TimerHandle[] = [];
   let bookmarkTimer: TimerHandle | undefined;
   const send = (ev: WatchEvent | { type: 'ERROR'; object: unknown }): void => {
-    if (!ended) res.write(`${JSON.stringify(ev)}\n`);
+    if (ended) return;
+    const asTable = table && ev.type !== 'BOOKMARK' && ev.type !== 'ERROR';
+    // As upstream: the first event's Table carries the columns, later ones only their row.
+    const out = asTable ? { type: ev.type, object: toTable(ev.object as never, clock.now(), include, table, firstRow) } : ev;
+    if (asTable) firstRow = false;
+    res.write(`${JSON.stringify(out)}\n`);
   };
   const end = (): void => {
     if (ended) return;
