@@ -1,8 +1,9 @@
 /** @module Small helpers for requests and replies: bodies, query parameters, JSON replies. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
-import { BadRequestError, RequestEntityTooLargeError, UnsupportedMediaTypeError } from '../core/errors.js';
+import { BadRequestError, RequestEntityTooLargeError } from '../core/errors.js';
 import type { KubeObject } from '../core/types.js';
+import { decodeProtobuf } from './protobuf.js';
 
 /** The API server's own limit on request bodies. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -36,11 +37,9 @@ export function mediaType(req: IncomingMessage): string {
 
 const YAML_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml', 'application/apply-patch+yaml']);
 
-/** Decodes a JSON or YAML body by Content-Type (JSON when absent). Protobuf is a later issue. */
+/** Decodes a JSON, YAML or (for a few kinds) protobuf body by Content-Type (JSON when absent). */
 export function decodeBody(body: Buffer, contentType: string): unknown {
-  if (contentType === 'application/vnd.kubernetes.protobuf') {
-    throw new UnsupportedMediaTypeError(`the body of the request was in an unsupported format: ${contentType}`);
-  }
+  if (contentType === 'application/vnd.kubernetes.protobuf') return decodeProtobuf(body);
   const text = body.toString('utf8');
   if (text.trim() === '') throw new BadRequestError('the request body is empty');
   if (YAML_TYPES.has(contentType)) {

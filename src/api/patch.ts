@@ -1,9 +1,9 @@
 /**
  * @module JSON merge patch (RFC 7386) and JSON patch (RFC 6902) over plain JSON values.
- * Strategic merge patch is a later issue: until then it is applied as a merge patch, which
- * replaces lists (containers, env, ...) instead of merging them by key.
+ * Strategic merge patch (and apply patches) go to strategic-merge.ts.
  */
 import { BadRequestError, UnsupportedMediaTypeError } from '../core/errors.js';
+import { applyStrategicMergePatch } from './strategic-merge.js';
 
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
 
@@ -148,5 +148,8 @@ export function applyJsonPatch(target: unknown, ops: unknown): unknown {
 export function applyPatch(type: PatchType, target: unknown, patch: unknown): unknown {
   if (type === 'json') return applyJsonPatch(target, patch);
   if (!isObject(patch)) throw new BadRequestError('the patch must be a JSON object');
+  // Server-side apply without field ownership: the manifest is merged as kubectl's own
+  // strategic patch would be, so lists like containers merge by name.
+  if (type === 'strategic' || type === 'apply') return applyStrategicMergePatch(target, patch);
   return applyMergePatch(target, patch);
 }

@@ -11,6 +11,7 @@ import type { Reply, RequestContext } from '../context.js';
 import { checkTypeMeta, decodeBody, decodeObject, isDryRun, mediaType, readBody } from '../http-util.js';
 import { applyPatch, patchTypeOf } from '../patch.js';
 import { parseDeleteOptions } from '../pod-delete.js';
+import { checkFieldValidation } from '../field-validation.js';
 import type { Router } from '../router.js';
 import { isWatchRequest, serveWatch } from '../watch.js';
 import { listOptions, stripServerFields } from './common.js';
@@ -45,6 +46,7 @@ export function addNamespacedObjectRoutes<T extends KubeObject>(router: Router, 
 
   const create = async (ctx: RequestContext): Promise<Reply> => {
     const raw = decodeObject(await readBody(ctx.req), mediaType(ctx.req)) as T;
+    checkFieldValidation(ctx.query, kind, raw);
     const obj = forCreate(raw, ctx.params.namespace);
     requireActiveNamespace(ctx.deps.store, ctx.params.namespace, resource, obj.metadata!.name!);
     if (isDryRun(ctx.query)) return { code: 201, body: obj };
@@ -84,6 +86,7 @@ export function addNamespacedObjectRoutes<T extends KubeObject>(router: Router, 
 
   const put = async (ctx: RequestContext): Promise<Reply> => {
     const body = decodeObject(await readBody(ctx.req), mediaType(ctx.req)) as T;
+    checkFieldValidation(ctx.query, kind, body);
     const stored = ctx.deps.store.get<T>(resource, ctx.params.namespace, ctx.params.name);
     const next = forUpdate(ctx, body, stored);
     if (isDryRun(ctx.query)) return { code: 200, body: next };
@@ -95,6 +98,7 @@ export function addNamespacedObjectRoutes<T extends KubeObject>(router: Router, 
     const patchBody = decodeBody(await readBody(ctx.req), mediaType(ctx.req));
     const { store } = ctx.deps;
     const stored = store.tryGet<T>(resource, ctx.params.namespace, ctx.params.name);
+    if (type !== 'json') checkFieldValidation(ctx.query, kind, patchBody);
     if (!stored && type === 'apply') {
       const obj = forCreate(patchBody as T, ctx.params.namespace);
       requireActiveNamespace(store, ctx.params.namespace, resource, ctx.params.name);

@@ -7,6 +7,7 @@ import type { Namespace, ObjectMeta } from '../../core/types.js';
 import type { Reply, RequestContext } from '../context.js';
 import { checkTypeMeta, decodeBody, decodeObject, isDryRun, mediaType, readBody } from '../http-util.js';
 import { applyPatch, patchTypeOf } from '../patch.js';
+import { checkFieldValidation } from '../field-validation.js';
 import type { Router } from '../router.js';
 import { isWatchRequest, serveWatch } from '../watch.js';
 import { listOptions, stripServerFields } from './common.js';
@@ -49,6 +50,7 @@ export function requireActiveNamespace(store: ObjectStore, namespace: string, re
 async function create(ctx: RequestContext): Promise<Reply> {
   const body = decodeObject(await readBody(ctx.req), mediaType(ctx.req)) as Namespace;
   checkTypeMeta(body, 'v1', 'Namespace');
+  checkFieldValidation(ctx.query, 'Namespace', body);
   const name = body.metadata?.name ?? '';
   if (!name || name.length > 63 || !DNS_LABEL.test(name)) {
     const message = name

@@ -11,6 +11,7 @@ import type { Reply, RequestContext } from '../context.js';
 import { checkTypeMeta, decodeBody, decodeObject, isDryRun, mediaType, readBody } from '../http-util.js';
 import { applyPatch, patchTypeOf } from '../patch.js';
 import { deletePod, parseDeleteOptions } from '../pod-delete.js';
+import { checkFieldValidation } from '../field-validation.js';
 import type { Router } from '../router.js';
 import { isWatchRequest, serveWatch } from '../watch.js';
 import { listOptions, stripServerFields } from './common.js';
@@ -66,6 +67,7 @@ async function create(ctx: RequestContext): Promise<Reply> {
   const { store, nodeName } = ctx.deps;
   const namespace = ctx.params.namespace;
   const body = decodeObject(await readBody(ctx.req), mediaType(ctx.req)) as Pod;
+  checkFieldValidation(ctx.query, 'Pod', body);
   const pod = preparePodForCreate(body, namespace, nodeName);
   requireActiveNamespace(store, namespace, 'pods', pod.metadata!.name!);
   if (isDryRun(ctx.query)) return { code: 201, body: pod };
@@ -123,6 +125,7 @@ function statusUpdate(ctx: RequestContext, next: Pod, stored: Pod): Reply {
 
 async function put(ctx: RequestContext, status: boolean): Promise<Reply> {
   const body = decodeObject(await readBody(ctx.req), mediaType(ctx.req)) as Pod;
+  checkFieldValidation(ctx.query, 'Pod', body);
   const stored = ctx.deps.store.get<Pod>('pods', ctx.params.namespace, ctx.params.name);
   return status ? statusUpdate(ctx, body, stored) : podUpdate(ctx, body, stored);
 }
@@ -132,6 +135,7 @@ async function patch(ctx: RequestContext, status: boolean): Promise<Reply> {
   const patchBody = decodeBody(await readBody(ctx.req), mediaType(ctx.req));
   const { store } = ctx.deps;
   const stored = store.tryGet<Pod>('pods', ctx.params.namespace, ctx.params.name);
+  if (type !== 'json') checkFieldValidation(ctx.query, 'Pod', patchBody);
   if (!stored && type === 'apply' && !status) {
     // Server-side apply (without field ownership yet): create when missing.
     const pod = preparePodForCreate(patchBody as Pod, ctx.params.namespace, ctx.deps.nodeName);

@@ -1,0 +1,227 @@
+/**
+ * kubectl-surface.md §5 with the real kubectl (1.32 via the Google Cloud SDK dispatcher) over
+ * HTTPS with the admin kubeconfig, against a real daemon and local busybox images. Every
+ * command runs with an empty discovery cache, so discovery and OpenAPI are exercised each time.
+ * On a machine without kubectl these tests say so loudly and skip.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { TestDaemon, allRunning } from './helpers/test-daemon.js';
+import { readKubeconfig } from './helpers/https-api.js';
+
+const KUBECTL = '/usr/bin/kubectl';
+const haveKubectl = existsSync(KUBECTL);
+if (!haveKubectl) process.stderr.write('\n*** NO KUBECTL at /usr/bin/kubectl: the kubectl e2e tests are SKIPPED ***\n\n');
+const opts = { skip: haveKubectl ? false : 'kubectl is not installed on this machine' };
+
+let d: TestDaemon;
+let cacheN = 0;
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function kubectl(args: string[], o: { stdin?: string; timeoutMs?: number; bin?: string; env?: Record<string, string> } = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(o.bin ?? KUBECTL, args, {
+      env: { ...process.env, KUBECONFIG: d.kubeconfigPath, KUBECACHEDIR: `${d.base}/kcache-${cacheN++}`, HOME: `${d.base}/home`, ...o.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGTERM'), o.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 124 : -1), stdout, stderr });
+    });
+    child.stdin.end(o.stdin ?? '');
+  });
+}
+
+async function ok(args: string[], o: Parameters<typeof kubectl>[1] = {}): Promise<string> {
+  const r = await kubectl(args, o);
+  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}\n${r.stdout}\n--- daemon log:\n${d.log()}`);
+  return r.stdout;
+}
+
+const podYaml = (image: string, extraLabels = '') => `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  labels:
+    app: web${extraLabels}
+spec:
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: nginx
+    image: ${image}
+    command: ["sh", "-c", "echo started; echo second; echo third; trap 'exit 0' TERM; while true; do sleep 1; done"]
+    ports:
+    - containerPort: 80
+`;
+
+const pod2cYaml = `apiVersion: v1
+kind: Pod
+metadata:
+  name: two
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: a
+    image: localhost/busybox:latest
+    command: ["sh", "-c", "echo from-a; trap 'exit 0' TERM; while true; do sleep 1; done"]
+  - name: b
+    image: localhost/busybox:latest
+    command: ["sh", "-c", "echo from-b; trap 'exit 0' TERM; while true; do sleep 1; done"]
+`;
+
+let dir: string;
+before(async () => {
+  if (!haveKubectl) return;
+  d = new TestDaemon();
+  await d.start();
+  await readKubeconfig(d.kubeconfigPath);
+  await d.importBusybox();
+  await d.client.importImage({ source: `${d.base}/busybox-rootfs`, name: 'busybox:v2', changes: ['ENV PATH=/bin', 'CMD ["sh"]'] });
+  dir = d.base;
+  writeFileSync(`${dir}/pod.yaml`, podYaml('localhost/busybox:latest'));
+  writeFileSync(`${dir}/pod-v2.yaml`, podYaml('localhost/busybox:v2', '\n    tier: front'));
+  writeFileSync(`${dir}/pod2c.yaml`, pod2cYaml);
+});
+after(async () => {
+  await d?.cleanup();
+});
+
+test('version, api-resources', opts, async () => {
+  assert.match(await ok(['version']), /Server Version: v1\.32/);
+  const res = await ok(['api-resources']);
+  assert.match(res, /^pods\s+po\s+v1\s+true\s+Pod$/m);
+  assert.match(res, /^namespaces\s+ns\s+v1\s+false\s+Namespace$/m);
+  assert.match(res, /^configmaps\s+cm\s+v1\s+true\s+ConfigMap$/m);
+  assert.match(res, /^events\s+ev\s+v1\s+true\s+Event$/m);
+  assert.match(await ok(['api-resources', '--categories=all']), /^pods\s+po/m);
+});
+
+test('create, AlreadyExists, get (table, wide, name, yaml, json, labels, selectors, sort)', opts, async () => {
+  assert.match(await ok(['create', '-f', `${dir}/pod.yaml`]), /pod\/web created/);
+  const again = await kubectl(['create', '-f', `${dir}/pod.yaml`]);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /Error from server \(AlreadyExists\).*pods "web" already exists/);
+  await d.waitForPod('web', allRunning);
+  assert.match(await ok(['get', 'pods']), /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nweb\s+1\/1\s+Running\s+0\s+\d+s\n$/);
+  assert.match(await ok(['get', 'pods', '-o', 'wide']), /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES\nweb\s+1\/1\s+Running\s+0\s+\S+\s+10\.\d+\.\d+\.\d+\s+\S+\s+<none>\s+<none>/);
+  assert.match(await ok(['get', 'pod', 'web']), /^web\s+1\/1\s+Running/m);
+  const nope = await kubectl(['get', 'pod', 'nope']);
+  assert.equal(nope.code, 1);
+  assert.match(nope.stderr, /Error from server \(NotFound\): pods "nope" not found/);
+  assert.match(await ok(['get', 'pods', '-o', 'yaml']), /name: web[\s\S]*kind: List/);
+  assert.equal(JSON.parse(await ok(['get', 'pod', 'web', '-o', 'json'])).metadata.name, 'web');
+  assert.match(await ok(['get', 'pods', '-A']), /^NAMESPACE\s+NAME\s+READY[\s\S]*^default\s+web\s+1\/1/m);
+  assert.match(await ok(['get', 'pods', '--show-labels']), /^web\s.*app=web$/m);
+  assert.match(await ok(['get', 'pods', '-L', 'app']), /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+APP\nweb\s.*\sweb$/m);
+  assert.match(await ok(['get', 'pods', '-l', 'app=web']), /^web\s/m);
+  assert.match(await kubectl(['get', 'pods', '-l', 'app=other']).then((r) => r.stderr), /No resources found in default namespace/);
+  assert.match(await ok(['get', 'pods', '--field-selector', 'status.phase=Running']), /^web\s/m);
+  assert.match(await ok(['get', 'pods', '--sort-by=.metadata.name']), /^web\s/m);
+  assert.equal(await ok(['get', 'pods', '-o', 'name']), 'pod/web\n');
+});
+
+test('wait, describe, logs', opts, async () => {
+  assert.match(await ok(['wait', '--for=condition=Ready', 'pod/web', '--timeout=30s']), /pod\/web condition met/);
+  const desc = await ok(['describe', 'pod', 'web']);
+  assert.match(desc, /^Name:\s+web$/m);
+  assert.match(desc, /^Status:\s+Running$/m);
+  assert.equal(await ok(['logs', 'web']), 'started\nsecond\nthird\n');
+  assert.match(await ok(['logs', 'web', '-c', 'nginx', '--tail', '2', '--timestamps']), /^\d{4}-\d\d-\d\dT\S+ second\n\S+ third\n$/);
+  const prev = await kubectl(['logs', 'web', '--previous']);
+  assert.equal(prev.code, 1);
+  assert.match(prev.stderr, /BadRequest|previous terminated container/);
+  const follow = await kubectl(['logs', '-f', 'web'], { timeoutMs: 3000 });
+  assert.match(follow.stdout, /started\nsecond\nthird\n/);
+});
+
+test('exec over WebSocket: output, exit code, stdin', opts, async () => {
+  assert.equal(await ok(['exec', 'web', '--', 'echo', 'hi']), 'hi\n');
+  const fail = await kubectl(['exec', 'web', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+  assert.equal(fail.code, 3);
+  assert.equal(fail.stdout, 'out\n');
+  assert.match(fail.stderr, /err\n[\s\S]*command terminated with exit code 3/);
+  assert.equal(await ok(['exec', '-i', 'web', '--', 'cat'], { stdin: 'piped\n' }), 'piped\n');
+});
+
+test('get events, configmaps, secrets, namespaces, get all', opts, async () => {
+  assert.match(await ok(['create', 'configmap', 'cfg', '--from-literal=a=b']), /configmap\/cfg created/);
+  assert.match(await ok(['create', 'secret', 'generic', 'sec', '--from-literal=pw=s3cret']), /secret\/sec created/);
+  const sec = await ok(['get', 'secret', 'sec', '-o', 'yaml']);
+  assert.match(sec, /type: Opaque/);
+  assert.match(sec, new RegExp(`pw: ${Buffer.from('s3cret').toString('base64')}`));
+  assert.match(await ok(['create', 'namespace', 'foo']), /namespace\/foo created/);
+  assert.match(await ok(['get', 'ns']), /^foo\s+Active\s/m);
+  const cms = await ok(['get', 'cm,secret']);
+  assert.match(cms, /^configmap\/cfg\s+1\s/m);
+  assert.match(cms, /^secret\/sec\s+Opaque\s+1\s/m);
+  // With pods the only kind in category all, kubectl prints no kind prefix.
+  assert.match(await ok(['get', 'all']), /^(pod\/)?web\s+1\/1\s+Running/m);
+  const ev = await kubectl(['get', 'events']);
+  assert.equal(ev.code, 0, ev.stderr);
+});
+
+test('delete waits until the pod is gone; apply create/unchanged/configured/server-side; dry runs', opts, async () => {
+  assert.match(await ok(['delete', 'pod', 'web']), /pod "web" deleted/);
+  assert.equal((await d.client.getPod('default', 'web').catch(() => undefined)), undefined);
+  assert.match(await ok(['apply', '-f', `${dir}/pod.yaml`]), /pod\/web created/);
+  assert.match(await ok(['apply', '-f', `${dir}/pod.yaml`]), /pod\/web unchanged/);
+  assert.match(await ok(['apply', '-f', `${dir}/pod-v2.yaml`]), /pod\/web configured/);
+  let pod = await d.client.getPod('default', 'web');
+  assert.equal(pod.spec!.containers[0].image, 'localhost/busybox:v2');
+  assert.equal(pod.metadata?.labels?.tier, 'front');
+  assert.equal(pod.spec!.containers[0].ports?.[0].containerPort, 80, 'strategic merge kept the container fields');
+  assert.match(await ok(['apply', '--server-side', '-f', `${dir}/pod-v2.yaml`]), /pod\/web serverside-applied/);
+  assert.match(await ok(['apply', '--server-side', '--force-conflicts', '-f', `${dir}/pod.yaml`]), /pod\/web serverside-applied/);
+  pod = await d.client.getPod('default', 'web');
+  assert.equal(pod.spec!.containers[0].image, 'localhost/busybox:latest');
+  assert.match(await ok(['apply', '-f', `${dir}/pod-v2.yaml`, '--dry-run=server']), /pod\/web configured \(server dry run\)/);
+  assert.equal((await d.client.getPod("default", "web")).spec!.containers[0].image, 'localhost/busybox:latest');
+  assert.equal(await ok(['create', '-f', `${dir}/pod2c.yaml`, '--dry-run=server', '-o', 'name']), 'pod/two\n');
+  assert.equal(await d.client.getPod('default', 'two').catch(() => undefined), undefined);
+  assert.match(await ok(['delete', 'pod', 'web', '--dry-run=server']), /pod "web" deleted \(server dry run\)/);
+  assert.ok(await d.client.getPod('default', 'web'));
+  assert.match(await ok(['delete', 'pod', 'web', '--grace-period=5']), /pod "web" deleted/);
+  assert.equal(await d.client.getPod('default', 'web').catch(() => undefined), undefined);
+});
+
+test('delete --now --wait=false, wait --for=delete, --force; multi-container logs and exec', opts, async () => {
+  await ok(['create', '-f', `${dir}/pod.yaml`]);
+  await ok(['delete', 'pod', 'web', '--now', '--wait=false']);
+  assert.match(await ok(['wait', '--for=delete', 'pod/web', '--timeout=30s']), /condition met|deleted/);
+  await ok(['create', '-f', `${dir}/pod.yaml`]);
+  const force = await kubectl(['delete', 'pod', 'web', '--grace-period=0', '--force']);
+  assert.equal(force.code, 0, force.stderr);
+  assert.match(force.stdout, /pod "web" force deleted/);
+  await ok(['create', '-f', `${dir}/pod2c.yaml`]);
+  await d.waitForPod('two', allRunning);
+  const logs = await kubectl(['logs', 'two']);
+  assert.equal(logs.stdout, 'from-a\n');
+  assert.match(logs.stderr, /Defaulted container "a" out of: a, b/);
+  assert.match(await ok(['logs', 'two', '--all-containers']), /from-a\n[\s\S]*from-b\n/);
+  assert.equal(await ok(['exec', 'two', '-c', 'b', '--', 'echo', 'hi']), 'hi\n');
+  await ok(['delete', 'pod', 'two', '--now']);
+});
+
+test('strict field validation and bad input over kubectl', opts, async () => {
+  writeFileSync(`${dir}/bad.yaml`, podYaml('localhost/busybox:latest').replace('  containers:', '  bogusField: 1\n  containers:'));
+  const bad = await kubectl(['create', '-f', `${dir}/bad.yaml`]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /unknown field "spec\.bogusField"/);
+  assert.equal(await d.client.getPod('default', 'web').catch(() => undefined), undefined);
+  const loose = await kubectl(['create', '-f', `${dir}/bad.yaml`, '--validate=false']);
+  assert.equal(loose.code, 0, loose.stderr);
+  await ok(['delete', 'pod', 'web', '--now']);
+});
