@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { TestDaemon, allRunning } from './helpers/test-daemon.js';
 import { readKubeconfig } from './helpers/https-api.js';
 
@@ -212,6 +212,11 @@ test('delete --now --wait=false, wait --for=delete, --force; multi-container log
   assert.match(logs.stderr, /Defaulted container "a" out of: a, b/);
   assert.match(await ok(['logs', 'two', '--all-containers']), /from-a\n[\s\S]*from-b\n/);
   assert.equal(await ok(['exec', 'two', '-c', 'b', '--', 'echo', 'hi']), 'hi\n');
+  writeFileSync(`${dir}/local.txt`, 'copied both ways\n');
+  await ok(['cp', `${dir}/local.txt`, 'two:/tmp/dst.txt', '-c', 'a']);
+  assert.equal(await ok(['exec', 'two', '-c', 'a', '--', 'cat', '/tmp/dst.txt']), 'copied both ways\n');
+  await ok(['cp', 'two:/tmp/dst.txt', `${dir}/back.txt`, '-c', 'a']);
+  assert.equal(readFileSync(`${dir}/back.txt`, 'utf8'), 'copied both ways\n');
   await ok(['delete', 'pod', 'two', '--now']);
 });
 
