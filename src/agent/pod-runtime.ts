@@ -251,7 +251,7 @@ export class PodRuntime {
     const env = this.containerEnv(pod, sandboxId, container);
     const infra = state.get(sandboxId);
     if (!infra?.pid || infra.status !== 'running') {
-      throw new ContainerStartError('CreateContainerError', 'the pod sandbox is not running');
+      throw new ContainerStartError('CreateContainerError', `the pod sandbox is not running (runtime says: ${infra?.status ?? 'no such container'})`);
     }
     const id = newId();
     try {

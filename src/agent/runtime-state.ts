@@ -78,10 +78,14 @@ export class RuntimeState {
 
   /** Re-reads one container (after an exit file appeared, or after the agent changed it). */
   async refresh(id: string): Promise<OciContainerInfo | undefined> {
-    const info = await this.runtime.inspect(id).catch((err: unknown) => {
+    let info: OciContainerInfo | undefined;
+    try {
+      info = await this.runtime.inspect(id);
+    } catch (err) {
+      // Not knowing is not "gone": keep what we had; the next relist settles it.
       this.logger.warn('inspect failed', { id, err: String(err) });
-      return undefined;
-    });
+      return this.containers.get(id);
+    }
     const before = this.containers.get(id);
     this.writtenAt.set(id, ++this.seq);
     if (info) this.containers.set(id, info);

@@ -196,7 +196,9 @@ export class RuncRuntime implements OciRuntime {
 
   async inspect(id: string): Promise<OciContainerInfo | undefined> {
     if (!(await exists(`${this.layout.containerDir(id)}/${CONFIG}`))) return undefined;
-    const r = await this.runtime(['state', id], true);
+    let r = await this.runtime(['state', id], true);
+    if (r.exitCode !== 0 && !/does not exist/.test(r.stderr)) r = await this.runtime(['state', id], true);
+    if (r.exitCode !== 0 && !/does not exist/.test(r.stderr)) throw new CommandError(`${this.runtimePath} state ${id}`, r.exitCode, r.stderr);
     let state: RuncState | undefined;
     if (r.exitCode === 0) {
       try {
@@ -220,8 +222,13 @@ export class RuncRuntime implements OciRuntime {
     );
     if (ids.length === 0) return [];
     const states = new Map<string, RuncState>();
-    const r = await this.runtime(['list', '--format', 'json'], true);
-    if (r.exitCode === 0 && r.stdout.trim() !== '') {
+    // `runc list` fails now and then while another container's state dir is being created or
+    // removed. A failed list must not read as "nothing runs" (every container would look gone,
+    // and every pod's sandbox would be recreated): retry, then fail the whole relist.
+    let r = await this.runtime(['list', '--format', 'json'], true);
+    for (let attempt = 1; r.exitCode !== 0 && attempt < 3; attempt++) r = await this.runtime(['list', '--format', 'json'], true);
+    if (r.exitCode !== 0) throw new CommandError(`${this.runtimePath} list`, r.exitCode, r.stderr);
+    if (r.stdout.trim() !== '') {
       const parsed = JSON.parse(r.stdout) as RuncState[] | null;
       for (const s of parsed ?? []) states.set(s.id, s);
     }

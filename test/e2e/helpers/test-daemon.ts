@@ -4,10 +4,10 @@
  * the daemon, runs `peapod reset --force` with the same flags and asserts nothing is left.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { randomBytes, randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -19,6 +19,8 @@ import type { Pod } from '../../../src/core/types.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const peapodBin = `${repoRoot}/bin/peapod`;
+/** Where the daemons' logs stay after each e2e file, for a look after a failure. */
+export const LOG_KEEP_DIR = '/var/tmp/peapod-e2e-logs';
 
 export function requireRoot(): void {
   if (process.getuid?.() !== 0) {
@@ -136,6 +138,9 @@ export class TestDaemon {
       reset = String((err as { stderr?: string }).stderr ?? err);
     }
     const leaks = await findHostLeaks(this.layout, { includeBridge: true, includeCgroupRoot: true });
+    // Keep the daemon's log for a post-mortem (CI prints where it is).
+    mkdirSync(LOG_KEEP_DIR, { recursive: true });
+    copyFileSync(this.logFile, `${LOG_KEEP_DIR}/${basename(this.base)}.log`);
     rmSync(this.base, { recursive: true, force: true });
     assert.deepEqual(leaks, [], `left on the host after reset:\n${leaks.join('\n')}\nreset said:\n${reset}`);
   }
