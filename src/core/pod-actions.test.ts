@@ -97,3 +97,56 @@ test('a Job-like pod with a sidecar is done when its app containers are', () => 
   assert.equal(a.killPod, true);
   assert.deepEqual(a.containersToStart, []);
 });
+
+test('a running sidecar blocks the next init container until it is started', () => {
+  const pod = makePod({ initContainers: [{ name: 'sc', image: 'x', restartPolicy: 'Always' }, { name: 'i2', image: 'x' }] });
+  const v = view([instance(pod, 'sc')]);
+  const notStarted = computePodActions(pod, v, { ...ctx(), isStarted: () => false });
+  assert.deepEqual(notStarted.containersToStart, []);
+  const started = computePodActions(pod, v, { ...ctx(), isStarted: () => true });
+  assert.deepEqual(started.containersToStart.map((s) => s.name), ['i2']);
+});
+
+test('once the pod is initialised, a sidecar restart does not hold the app containers back', () => {
+  const pod = makePod({ initContainers: [{ name: 'sc', image: 'x', restartPolicy: 'Always' }] });
+  const v = view([instance(pod, 'sc', { state: 'exited', exitCode: 1, finishedAt: 99_000 }), instance(pod, 'app')]);
+  const a = computePodActions(pod, v, ctx());
+  assert.deepEqual(a.containersToStart.map((s) => [s.name, s.type]), [['sc', 'init']]);
+  assert.equal(a.killPod, false);
+});
+
+test('a sidecar restarts under Never too; a created-but-never-started instance is replaced', () => {
+  const pod = makePod({ restartPolicy: 'Never', initContainers: [{ name: 'sc', image: 'x', restartPolicy: 'Always' }] });
+  const a = computePodActions(pod, view([instance(pod, 'sc', { state: 'exited', exitCode: 0, finishedAt: 99_000 }), instance(pod, 'app')]), ctx());
+  assert.deepEqual(a.containersToStart.map((s) => s.name), ['sc']);
+  const stuck = instance(pod, 'app', { state: 'created' });
+  const b = computePodActions(pod, view([instance(pod, 'sc'), stuck]), ctx());
+  assert.equal(b.containersToKill[0]?.instance.id, stuck.id);
+  assert.deepEqual(b.containersToStart.map((s) => [s.name, s.restartCount]), [['app', 1]]);
+});
+
+test('a Never pod whose sandbox died after its containers ran is not brought back', () => {
+  const pod = makePod({ restartPolicy: 'Never' });
+  const a = computePodActions(pod, view([instance(pod, 'app', { state: 'unknown' })], [readySandbox({ ready: false })]), ctx());
+  assert.equal(a.createSandbox, false);
+  assert.equal(a.killPod, true);
+  assert.deepEqual(a.containersToStart, []);
+});
+
+test('OnFailure with a succeeded container and a dead sandbox starts only what has not succeeded', () => {
+  const pod = makePod({ restartPolicy: 'OnFailure', containers: [{ name: 'ok', image: 'x' }, { name: 'bad', image: 'x' }] });
+  const dead = view(
+    [instance(pod, 'ok', { state: 'exited', exitCode: 0 }), instance(pod, 'bad', { state: 'exited', exitCode: 2 })],
+    [readySandbox({ ready: false })],
+  );
+  const a = computePodActions(pod, dead, ctx());
+  assert.equal(a.createSandbox, true);
+  assert.deepEqual(a.containersToStart.map((s) => s.name), ['bad']);
+});
+
+test('instances of an older sandbox do not count as running in the new one', () => {
+  const pod = makePod();
+  const old = instance(pod, 'app', { sandboxId: 'old-sandbox' });
+  const a = computePodActions(pod, view([old]), ctx());
+  assert.deepEqual(a.containersToStart.map((s) => [s.name, s.restartCount]), [['app', 1]]);
+});
