@@ -10,14 +10,14 @@ import type { Logger } from '../core/logger.js';
 import type { BackOff } from '../core/backoff.js';
 import { computePodActions, type ContainerToStart } from '../core/pod-actions.js';
 import { computePodStatus, type WaitingReason } from '../core/pod-status.js';
-import { latestInstances, stableJson, type ContainerInstance, type PodRuntimeView } from '../core/runtime-view.js';
+import { latestInstances, stableJson } from '../core/runtime-view.js';
 import { ConflictError } from '../core/errors.js';
 import { ContainerStartError, type PodRuntime, type PreparedContainer } from './pod-runtime.js';
 import type { RuntimeState } from './runtime-state.js';
 import type { EventInput } from '../core/events.js';
 import type { HookRunner } from './lifecycle-hooks.js';
+import { ContainerKiller, containerSpec } from './container-killer.js';
 import type { Prober } from './prober-types.js';
-import type { Container } from '../core/types.js';
 
 /** How soon a sync that hit an error (image missing, create failed) is retried. */
 export const ERROR_RESYNC_MS = 10_000;
@@ -66,10 +66,20 @@ export class PodWorker {
   private scheduledRecorded = false;
   private startedThisSync = false;
 
+  private readonly killer: ContainerKiller;
+
   constructor(
     readonly uid: string,
     private readonly d: PodWorkerDeps,
-  ) {}
+  ) {
+    this.killer = new ContainerKiller({
+      podRuntime: d.podRuntime,
+      hooks: d.hooks,
+      clock: d.clock,
+      podIP: () => d.state.view(uid).sandboxes[0]?.ip,
+      event: (pod, container, type, reason, message) => this.event(pod, container, type, reason, message),
+    });
+  }
 
   /** The newest object from the store, or undefined once it was removed from it. */
   update(pod: Pod | undefined): void {
@@ -125,7 +135,7 @@ export class PodWorker {
     if (!pod) {
       // Removed from the store without us (force delete, or an orphan found at start).
       prober.untrack(this.uid);
-      await this.killPod(undefined, state.view(this.uid), () => 0);
+      await this.killer.killPod(undefined, state.view(this.uid), () => 0);
       await podRuntime.removePod(this.uid);
       this.finish();
       return;
@@ -138,7 +148,7 @@ export class PodWorker {
     const phase = pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') {
       prober.untrack(this.uid);
-      await this.killPod(pod, state.view(this.uid), this.graceDeadline(pod));
+      await this.killer.killPod(pod, state.view(this.uid), this.graceDeadline(pod));
       await this.collectMessages(pod);
       this.writeStatus(pod, true);
       return;
@@ -155,7 +165,7 @@ export class PodWorker {
       this.failure = DEADLINE_EXCEEDED;
       this.event(pod, undefined, 'Normal', 'DeadlineExceeded', DEADLINE_EXCEEDED.message);
       prober.untrack(this.uid);
-      await this.killPod(pod, state.view(this.uid), this.graceDeadline(pod));
+      await this.killer.killPod(pod, state.view(this.uid), this.graceDeadline(pod));
       this.writeStatus(pod, true);
       return;
     }
@@ -183,7 +193,7 @@ export class PodWorker {
       if (actions.createSandbox && view.sandboxes.length > 0) {
         this.event(pod, undefined, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
       }
-      await this.killPod(pod, view, this.graceDeadline(pod));
+      await this.killer.killPod(pod, view, this.graceDeadline(pod));
     }
     let sandboxId = actions.sandboxId;
     if (actions.createSandbox) {
@@ -202,7 +212,7 @@ export class PodWorker {
     await Promise.all(
       actions.containersToKill.map((k) => {
         this.event(pod, k.instance.name, 'Normal', 'Killing', k.message);
-        return this.stopContainer(pod, k.instance, this.graceDeadline(pod));
+        return this.killer.stopContainer(pod, k.instance, this.graceDeadline(pod));
       }),
     );
     if (sandboxId && actions.containersToStart.length > 0) {
@@ -234,7 +244,7 @@ export class PodWorker {
         this.event(pod, f.containerName, 'Normal', 'Killing', `Container ${f.containerName} failed ${f.kind} probe, will be restarted`);
         const grace = f.terminationGracePeriodSeconds ?? this.graceSeconds(pod);
         const deadline = this.d.clock.now() + grace * 1000;
-        return this.stopContainer(pod, inst, () => deadline);
+        return this.killer.stopContainer(pod, inst, () => deadline);
       }),
     );
   }
@@ -317,7 +327,7 @@ export class PodWorker {
       this.d.logger.info('postStart hook failed', { pod: pod.metadata!.name, container: s.name, message: result.message });
       this.event(pod, s.name, 'Warning', 'FailedPostStartHook', 'PostStartHook failed');
       const inst = latestInstances(this.d.state.view(this.uid)).get(s.name)?.current;
-      if (inst) await this.stopContainer(pod, inst, this.graceDeadline(pod));
+      if (inst) await this.killer.stopContainer(pod, inst, this.graceDeadline(pod));
       this.startErrors.set(s.name, { reason: 'PostStartHookError', message: result.message, at: clock.now() });
     };
 
@@ -359,48 +369,6 @@ export class PodWorker {
     }
   }
 
-  /**
-   * Every preStop starts at once; app containers get their stop signal after their own preStop,
-   * in parallel; sidecars (and other init containers) only after every app container exited,
-   * one at a time in reverse order; then the sandbox goes.
-   */
-  private async killPod(pod: Pod | undefined, view: PodRuntimeView, deadline: () => number): Promise<void> {
-    const { podRuntime } = this.d;
-    const alive = (c: ContainerInstance): boolean => c.state === 'running' || c.state === 'created';
-    const shared = pod ? sharePid(pod) : true;
-    const current = [...latestInstances(view).values()].map((l) => l.current).filter(alive);
-    const leftovers = view.containers.filter((c) => alive(c) && !current.includes(c));
-    const preStops = new Map(current.map((c) => [c.id, pod ? this.runPreStop(pod, c, deadline) : Promise.resolve()]));
-    const stop = async (c: ContainerInstance): Promise<void> => {
-      await preStops.get(c.id);
-      if (pod) this.event(pod, c.name, 'Normal', 'Killing', `Stopping container ${c.name}`);
-      await podRuntime.killContainer(c, deadline, shared);
-    };
-    await Promise.all([...current.filter((c) => c.type === 'app').map(stop), ...leftovers.map((c) => podRuntime.killContainer(c, deadline, shared))]);
-    const order = (pod?.spec?.initContainers ?? []).map((c) => c.name).reverse();
-    const inits = current.filter((c) => c.type === 'init').sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
-    for (const c of inits) await stop(c);
-    for (const s of view.sandboxes) await podRuntime.stopSandbox(s.id);
-  }
-
-  /** preStop (bounded by the grace), then the stop signal and SIGKILL after the grace. */
-  private async stopContainer(pod: Pod, instance: ContainerInstance, deadline: () => number): Promise<void> {
-    await this.runPreStop(pod, instance, deadline);
-    await this.d.podRuntime.killContainer(instance, deadline, sharePid(pod));
-  }
-
-  private async runPreStop(pod: Pod, instance: ContainerInstance, deadline: () => number): Promise<void> {
-    const container = containerSpec(pod, instance.name);
-    const hook = container?.lifecycle?.preStop;
-    const budget = deadline() - this.d.clock.now();
-    if (!container || !hook || budget <= 0 || instance.state !== 'running') return;
-    const podIP = this.d.state.view(this.uid).sandboxes[0]?.ip;
-    const result = await this.d.hooks.run(container, instance.id, hook, podIP, budget);
-    if (!result.ok) {
-      this.event(pod, instance.name, 'Warning', 'FailedPreStopHook', `PreStopHook failed: ${result.message}`);
-    }
-  }
-
   private event(pod: Pod, container: string | undefined, type: 'Normal' | 'Warning', reason: string, message: string, component?: string): void {
     this.d.events.record({ pod, ...(container ? { container } : {}), type, reason, message, ...(component ? { component } : {}) });
   }
@@ -411,7 +379,7 @@ export class PodWorker {
     // only whole seconds).
     this.deletionGrace = pod.metadata!.deletionGracePeriodSeconds ?? this.graceSeconds(pod);
     this.killDeadline ??= this.d.clock.now() + this.deletionGrace * 1000;
-    await this.killPod(pod, state.view(this.uid), () => this.killDeadline!);
+    await this.killer.killPod(pod, state.view(this.uid), () => this.killDeadline!);
     this.waiting = new Map();
     await this.collectMessages(pod);
     this.writeStatus(this.pod ?? pod, true);
@@ -473,10 +441,6 @@ function specPart(pod: Pod): unknown {
   return [pod.spec, pod.metadata?.deletionTimestamp, pod.metadata?.deletionGracePeriodSeconds, pod.status?.phase];
 }
 
-function containerSpec(pod: Pod, name: string): Container | undefined {
-  return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((c) => c.name === name);
-}
-
 /** When activeDeadlineSeconds runs out, counted from status.startTime. */
 function activeDeadline(pod: Pod, now: number): number | undefined {
   const seconds = pod.spec?.activeDeadlineSeconds;
@@ -488,8 +452,3 @@ function activeDeadline(pod: Pod, now: number): number | undefined {
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
-
-function sharePid(pod: Pod): boolean {
-  return pod.spec?.shareProcessNamespace === true;
-}
-
