@@ -129,6 +129,11 @@ export class NodeAgent implements PodRuntimeAccess {
     return w;
   }
 
+  /** Syncs a pod now (its ConfigMap or Secret changed, for example). */
+  triggerPod(uid: string): void {
+    this.workers.get(uid)?.trigger();
+  }
+
   /** Number of pods with a worker (for metrics and tests). */
   get podCount(): number {
     return this.workers.size;

@@ -159,7 +159,7 @@ export async function startDaemon(layout: Layout, logger: Logger, opts: { listen
     prober: new ProberManager({ clock: systemClock, exec: (id, argv, ms) => execCapture(runtime, id, argv, ms), network: new NetProber(), logger }),
   });
   await agent.start();
-  const configWatcher = new ConfigWatcher({ store, podRuntime, nodeName: config.nodeName, logger });
+  const configWatcher = new ConfigWatcher({ store, podRuntime, nodeName: config.nodeName, logger, onReferenced: (uid) => agent.triggerPod(uid) });
   configWatcher.start();
   const logManager = new ContainerLogManager({ state, runtime, rotator: new FileLogRotator(), layout, clock: systemClock, logger });
   logManager.start();
