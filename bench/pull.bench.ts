@@ -10,7 +10,7 @@
  * Run: node --import tsx bench/pull.bench.ts [--runs 5] [--rebuild] [--only peapod,tar,skopeo,podman]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ImageFiles } from '../src/adapters/content/image-files.js';
 import { Registries } from '../src/adapters/registry/registries.js';
