@@ -39,6 +39,12 @@ const YAML_TYPES = new Set(['application/yaml', 'application/x-yaml', 'text/yaml
 
 /** Decodes a JSON, YAML or (for a few kinds) protobuf body by Content-Type (JSON when absent). */
 export function decodeBody(body: Buffer, contentType: string): unknown {
+  const value = decodeBodyAnyDepth(body, contentType);
+  if (tooDeep(value)) throw new BadRequestError(`the request body is nested deeper than ${MAX_BODY_DEPTH} levels`);
+  return value;
+}
+
+function decodeBodyAnyDepth(body: Buffer, contentType: string): unknown {
   if (contentType === 'application/vnd.kubernetes.protobuf') return decodeProtobuf(body);
   const text = body.toString('utf8');
   if (text.trim() === '') throw new BadRequestError('the request body is empty');
@@ -54,6 +60,20 @@ export function decodeBody(body: Buffer, contentType: string): unknown {
   } catch (err) {
     throw new BadRequestError(`error decoding JSON body: ${(err as Error).message}`);
   }
+}
+
+/** Deeper bodies are refused: cloning and diffing them recursively would overflow the stack (a 500). */
+export const MAX_BODY_DEPTH = 500;
+
+function tooDeep(value: unknown): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= MAX_BODY_DEPTH) return true;
+    for (const child of Object.values(v as object)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 export function decodeObject(body: Buffer, contentType: string): KubeObject {

@@ -25,6 +25,10 @@ export function deletePod(store: ObjectStore, clock: Clock, namespace: string, n
   // As Kubernetes: a pod no node runs, or one already finished, has nothing to stop.
   if (!pod.spec?.nodeName) grace = 0;
   if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') grace = 0;
+  if (typeof grace !== 'number' || !Number.isSafeInteger(grace) || grace > 2 ** 31) {
+    // Beyond this the deadline is no longer a date (a 500 before).
+    throw new BadRequestError(`gracePeriodSeconds must be an integer of at most ${2 ** 31}, got ${JSON.stringify(grace)}`);
+  }
   if (grace < 0) grace = 1;
 
   const meta = pod.metadata as Mutable<ObjectMeta>;

@@ -120,7 +120,9 @@ export function createApiServer(depsIn: ApiDeps): ApiServer {
     s.on('close', () => sockets.delete(s));
   });
   server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    // A request node's parser refuses (e.g. raw non-ASCII in the path) still gets a Status body.
+    const body = '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"malformed HTTP request","reason":"BadRequest","code":400}';
+    if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
     else socket.destroy();
   });
 

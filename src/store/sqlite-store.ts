@@ -343,7 +343,9 @@ function filterChange(sub: Subscriber, change: Change): WatchEvent | undefined {
 function keyOf(obj: KubeObject): { namespace: string; name: string } {
   const name = obj.metadata?.name;
   if (!name) throw new BadRequestError('metadata.name is required');
-  return { namespace: obj.metadata?.namespace ?? '', name };
+  const namespace = obj.metadata?.namespace ?? '';
+  if (typeof name !== 'string' || typeof namespace !== 'string') throw new BadRequestError('metadata.name and metadata.namespace must be strings');
+  return { namespace, name };
 }
 
 function keyString(obj: KubeObject): string {

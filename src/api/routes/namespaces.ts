@@ -18,11 +18,13 @@ const UNDELETABLE = new Set(['default', 'kube-system', 'kube-public']);
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export function namespaceObject(name: string, from: Namespace = {}): Namespace {
+  // Cluster-scoped: a metadata.namespace in the body is dropped, as Kubernetes does (the store keys on it).
+  const { namespace: _ignored, ...meta } = from.metadata ?? {};
   return {
     ...from,
     apiVersion: 'v1',
     kind: 'Namespace',
-    metadata: { ...from.metadata, name, labels: { ...from.metadata?.labels, 'kubernetes.io/metadata.name': name } },
+    metadata: { ...meta, name, labels: { ...from.metadata?.labels, 'kubernetes.io/metadata.name': name } },
     spec: { finalizers: ['kubernetes'] },
     status: { phase: 'Active' },
   };
@@ -51,7 +53,9 @@ async function create(ctx: RequestContext): Promise<Reply> {
   const body = decodeObject(await readBody(ctx.req), mediaType(ctx.req)) as Namespace;
   checkTypeMeta(body, 'v1', 'Namespace');
   checkFieldValidation(ctx.query, 'Namespace', body);
-  const name = body.metadata?.name ?? '';
+  const raw: unknown = body.metadata?.name;
+  // A non-string (e.g. ["x"]) would pass the regex test by coercion.
+  const name = typeof raw === 'string' ? raw : raw === undefined ? '' : JSON.stringify(raw);
   if (!name || name.length > 63 || !DNS_LABEL.test(name)) {
     const message = name
       ? `Invalid value: "${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character`
