@@ -16,10 +16,20 @@ import { createGunzip } from 'node:zlib';
 import { BadRequestError, CommandError } from '../../core/errors.js';
 import { HashingTap } from './content-store.js';
 import { convertWhiteouts } from './whiteouts.js';
+import { WhiteoutScanner } from './whiteout-scanner.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
 export const TAR_EXTRACT_ARGS = ['--numeric-owner', '--xattrs', '--xattrs-include=*', '--xattrs-exclude=trusted.*'];
+
+/**
+ * zlib's default 16 KiB output chunks cost about a quarter of the unpack time in stream
+ * overhead (per-chunk callbacks, hashing and pipe writes); 256 KiB chunks and 1 MiB reads made
+ * the whole unpack of a 114 MB layer ~20 % faster (bench/pull.bench.ts).
+ */
+const GUNZIP_CHUNK = 256 << 10;
+const READ_CHUNK = 1 << 20;
+const gunzip = () => createGunzip({ chunkSize: GUNZIP_CHUNK });
 
 /** By magic bytes (1f 8b gzip, 28 b5 2f fd zstd): docker archives do not say, and media types can lie. */
 export async function sniffCompression(path: string): Promise<Compression> {
@@ -46,8 +56,8 @@ export async function openDecompressed(
     child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4096)));
     return { stages: [child.stdout!], child, stderr: () => err };
   }
-  const file = createReadStream(path);
-  if (kind === 'gzip') return { stages: [file, createGunzip()], stderr: () => '' };
+  const file = createReadStream(path, { highWaterMark: READ_CHUNK });
+  if (kind === 'gzip') return { stages: [file, gunzip()], stderr: () => '' };
   return { stages: [file], stderr: () => '' };
 }
 
@@ -60,7 +70,7 @@ function waitExit(child: ChildProcess): Promise<number> {
 }
 
 /** Hashes everything it gets and forwards it to `child.stdin`; keeps hashing if tar stops reading early. */
-function feed(child: ChildProcess, tap: HashingTap): Writable {
+function feed(child: ChildProcess, tap: HashingTap, whiteouts: WhiteoutScanner): Writable {
   const stdin = child.stdin!;
   let closed = false;
   let pending: (() => void) | undefined;
@@ -76,6 +86,7 @@ function feed(child: ChildProcess, tap: HashingTap): Writable {
     write(chunk: Buffer, _enc, cb) {
       tap.hash.update(chunk);
       tap.size += chunk.length;
+      if (!whiteouts.found) whiteouts.update(chunk);
       if (closed || stdin.destroyed || stdin.writableEnded || stdin.write(chunk)) return cb();
       pending = () => cb();
       stdin.once('drain', () => {
@@ -137,7 +148,7 @@ export async function unpackLayerStream(
       pipeline(input, child.stdin!).catch((e: Error) => child.stdout!.destroy(e));
       return { stages: [child.stdout!] as [NodeJS.ReadableStream], child, stderr: () => err };
     }
-    if (compression === 'gzip') return { stages: [input, createGunzip()] as [NodeJS.ReadableStream, NodeJS.ReadWriteStream], stderr: () => '' };
+    if (compression === 'gzip') return { stages: [input, gunzip()] as [NodeJS.ReadableStream, NodeJS.ReadWriteStream], stderr: () => '' };
     return { stages: [input] as [NodeJS.ReadableStream], stderr: () => '' };
   };
   return extractLayer(open, compression, targetDir, expectedDiffId, beforeCommit);
@@ -159,7 +170,8 @@ async function extractLayer(
     tar.stderr!.on('data', (d: Buffer) => (tarErr = (tarErr + d.toString()).slice(-8192)));
     const tarExit = waitExit(tar);
     const tap = new HashingTap();
-    const fed = (pipeline as (...s: unknown[]) => Promise<void>)(...source.stages, feed(tar, tap)).then(
+    const whiteouts = new WhiteoutScanner();
+    const fed = (pipeline as (...s: unknown[]) => Promise<void>)(...source.stages, feed(tar, tap, whiteouts)).then(
       () => undefined,
       (e: unknown) => {
         // tar would wait for the rest of a stream that will never come
@@ -177,7 +189,8 @@ async function extractLayer(
     if (expectedDiffId !== undefined && diffId !== expectedDiffId) {
       throw new BadRequestError(`layer diffID mismatch: expected ${expectedDiffId}, got ${diffId}`);
     }
-    await convertWhiteouts(tmp);
+    // the walk over every unpacked entry is skipped for the (usual) layers without whiteouts
+    if (whiteouts.found) await convertWhiteouts(tmp);
     await beforeCommit?.();
     try {
       await rename(tmp, targetDir);
