@@ -23,14 +23,20 @@ interface CommonSpecInput {
   annotations?: Record<string, string>;
   /** linux.sysctl (namespaced sysctls only: net.*, kernel.shm*, ...). */
   sysctl?: Record<string, string>;
+  /** spec.hostNetwork: no network (and no UTS) namespace of its own. */
+  hostNetwork?: boolean;
+  /** spec.hostPID: the host's PID namespace. */
+  hostPID?: boolean;
+  /** spec.hostIPC: the host's IPC namespace. */
+  hostIPC?: boolean;
 }
 
 export interface SandboxSpecInput extends CommonSpecInput {
   /** The shared read-only infra rootfs holding /catatonit. */
   rootfs: string;
-  /** The pinned network namespace (layout.netnsPath(sandboxId)). */
-  netnsPath: string;
-  /** Pod hostname: set once here, in the pod's new UTS namespace. */
+  /** The pinned network namespace (layout.netnsPath(sandboxId)); unused with hostNetwork. */
+  netnsPath?: string;
+  /** Pod hostname: set once here, in the pod's new UTS namespace (never with hostNetwork). */
   hostname: string;
   /** Defaults to ["/catatonit", "-P"]. */
   args?: string[];
@@ -49,8 +55,8 @@ export interface ContainerSpecInput extends CommonSpecInput {
   additionalGids?: number[];
   /** The running infra container's pid: ipc/uts (and pid when sharePid) are joined through /proc. */
   infraPid: number;
-  /** The pod's network namespace (joined). */
-  netnsPath: string;
+  /** The pod's network namespace (joined); unused with hostNetwork. */
+  netnsPath?: string;
   /** shareProcessNamespace: join the infra's pid namespace. */
   sharePid?: boolean;
   /** Volumes, /etc/hosts, /etc/resolv.conf, /etc/hostname, /dev/shm, termination log. */
@@ -63,6 +69,10 @@ export interface ContainerSpecInput extends CommonSpecInput {
   noNewPrivileges?: boolean;
   terminal?: boolean;
   oomScoreAdj?: number;
+  /** linux.seccomp (e.g. defaultSeccompProfile(...)); absent = unconfined. Ignored when privileged. */
+  seccomp?: object;
+  /** procMount: Unmasked — no masked or read-only /proc paths. */
+  unmaskedProc?: boolean;
 }
 
 /** containerd's (and Docker's) default capability set. */
@@ -215,6 +225,23 @@ function linuxCommon(input: CommonSpecInput, namespaces: Array<{ type: string; p
   return linux;
 }
 
+/**
+ * The namespaces of a pod member: new ones for the sandbox, the sandbox's (through `join`) for
+ * containers; a host namespace is simply not listed.
+ */
+function podNamespaces(input: CommonSpecInput & { netnsPath?: string }, join?: (type: string) => string, sharePid = false): Array<{ type: string; path?: string }> {
+  const out: Array<{ type: string; path?: string }> = [];
+  if (!input.hostPID) out.push(join && sharePid ? { type: 'pid', path: join('pid') } : { type: 'pid' });
+  if (!input.hostNetwork) {
+    if (!input.netnsPath) throw new Error('a pod outside the host network needs its network namespace');
+    out.push({ type: 'network', path: input.netnsPath });
+  }
+  if (!input.hostIPC) out.push(join ? { type: 'ipc', path: join('ipc') } : { type: 'ipc' });
+  if (!input.hostNetwork) out.push(join ? { type: 'uts', path: join('uts') } : { type: 'uts' });
+  out.push({ type: 'mount' });
+  return out;
+}
+
 export function buildSandboxSpec(input: SandboxSpecInput): OciSpec {
   const spec: OciSpec = {
     ociVersion: '1.0.2',
@@ -230,16 +257,11 @@ export function buildSandboxSpec(input: SandboxSpecInput): OciSpec {
       noNewPrivileges: true,
     },
     root: { path: input.rootfs, readonly: true },
-    hostname: input.hostname,
     mounts: defaultMounts(),
-    linux: linuxCommon(input, [
-      { type: 'pid' },
-      { type: 'network', path: input.netnsPath },
-      { type: 'ipc' },
-      { type: 'uts' },
-      { type: 'mount' },
-    ]),
+    linux: linuxCommon(input, podNamespaces(input)),
   };
+  // On the host network the UTS namespace is the host's: its name is not ours to set.
+  if (!input.hostNetwork) spec.hostname = input.hostname;
   if (input.annotations) spec.annotations = { ...input.annotations };
   return spec;
 }
@@ -266,18 +288,22 @@ export function buildContainerSpec(input: ContainerSpecInput): OciSpec {
     process,
     root: { path: input.rootfs, readonly: input.readOnlyRootfs ?? false },
     mounts: mergeMounts(input.mounts ?? []),
-    linux: linuxCommon(input, [
-      input.sharePid ? { type: 'pid', path: ns('pid') } : { type: 'pid' },
-      { type: 'network', path: input.netnsPath },
-      { type: 'ipc', path: ns('ipc') },
-      { type: 'uts', path: ns('uts') },
-      { type: 'mount' },
-    ]),
+    linux: linuxCommon(input, podNamespaces(input, ns, input.sharePid === true)),
   };
-  if (input.privileged) {
-    (spec.linux as Record<string, unknown>).maskedPaths = [];
-    (spec.linux as Record<string, unknown>).readonlyPaths = [];
+  const linux = spec.linux as Record<string, unknown>;
+  if (input.privileged || input.unmaskedProc) {
+    linux.maskedPaths = [];
+    linux.readonlyPaths = [];
   }
+  if (input.privileged) {
+    // Every host device, and /sys writable, as a privileged container gets under containerd.
+    linux.resources = { ...(linux.resources as object), devices: [{ allow: true, access: 'rwm' }] };
+    spec.mounts = (spec.mounts as OciMount[]).map((m) => {
+      if (m.destination === '/dev' && m.type === 'tmpfs') return { destination: '/dev', type: 'bind', source: '/dev', options: ['rbind', 'rprivate', 'nosuid', 'rw'] };
+      if (m.destination === '/sys' && m.type === 'sysfs') return { ...m, options: m.options.filter((o) => o !== 'ro').concat('rw') };
+      return m;
+    });
+  } else if (input.seccomp) linux.seccomp = structuredClone(input.seccomp);
   if (input.annotations) spec.annotations = { ...input.annotations };
   return spec;
 }

@@ -1,0 +1,119 @@
+/**
+ * @module peapod's RuntimeDefault seccomp profile: an allow-list, everything else fails with
+ * EPERM. The same idea as the container runtimes' default profiles (our own table): the usual
+ * process, file, network, IPC and time calls are allowed; calls that reach the whole host
+ * (mounts, modules, reboot, clock setting, kexec, keyrings, BPF, perf, namespaces) are allowed
+ * only when the container holds the capability that would authorise them anyway.
+ */
+
+/** x86-64 and the 32-bit ABIs a 64-bit kernel runs, plus arm64 and its compat ABI. */
+const ARCHES: Record<string, string[]> = {
+  x64: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+  arm64: ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM'],
+};
+
+/** Calls every container may make. Names the kernel or libseccomp lacks are skipped by runc. */
+const ALWAYS = `
+accept accept4 access adjtimex alarm arch_prctl bind brk cachestat capget capset chdir chmod chown chown32
+clock_adjtime clock_adjtime64 clock_getres clock_getres_time64 clock_gettime clock_gettime64 clock_nanosleep
+clock_nanosleep_time64 close close_range connect copy_file_range creat dup dup2 dup3 epoll_create epoll_create1
+epoll_ctl epoll_ctl_old epoll_pwait epoll_pwait2 epoll_wait epoll_wait_old eventfd eventfd2 execve execveat exit
+exit_group faccessat faccessat2 fadvise64 fadvise64_64 fallocate fanotify_mark fchdir fchmod fchmodat fchmodat2
+fchown fchown32 fchownat fcntl fcntl64 fdatasync fgetxattr flistxattr flock fork fremovexattr fsetxattr fstat
+fstat64 fstatat64 fstatfs fstatfs64 fsync ftruncate ftruncate64 futex futex_requeue futex_time64 futex_wait
+futex_waitv futex_wake futimesat getcpu getcwd getdents getdents64 getegid getegid32 geteuid geteuid32 getgid
+getgid32 getgroups getgroups32 getitimer getpeername getpgid getpgrp getpid getppid getpriority getrandom
+getresgid getresgid32 getresuid getresuid32 getrlimit get_robust_list getrusage getsid getsockname getsockopt
+get_thread_area gettid gettimeofday getuid getuid32 getxattr inotify_add_watch inotify_init inotify_init1
+inotify_rm_watch io_cancel ioctl io_destroy io_getevents io_pgetevents io_pgetevents_time64 ioprio_get
+ioprio_set io_setup io_submit ipc kill landlock_add_rule landlock_create_ruleset landlock_restrict_self lchown
+lchown32 lgetxattr link linkat listen listxattr llistxattr _llseek lremovexattr lseek lsetxattr lstat lstat64
+madvise map_shadow_stack membarrier memfd_create memfd_secret mincore mkdir mkdirat mknod mknodat mlock mlock2
+mlockall mmap mmap2 mprotect mq_getsetattr mq_notify mq_open mq_timedreceive mq_timedreceive_time64
+mq_timedsend mq_timedsend_time64 mq_unlink mremap msgctl msgget msgrcv msgsnd msync munlock munlockall munmap
+name_to_handle_at nanosleep newfstatat _newselect open openat openat2 pause pidfd_open pidfd_send_signal pipe
+pipe2 pkey_alloc pkey_free pkey_mprotect poll ppoll ppoll_time64 prctl pread64 preadv preadv2 prlimit64
+process_mrelease pselect6 pselect6_time64 pwrite64 pwritev pwritev2 read readahead readlink readlinkat readv
+recv recvfrom recvmmsg recvmmsg_time64 recvmsg remap_file_pages removexattr rename renameat renameat2
+restart_syscall rmdir rseq rt_sigaction rt_sigpending rt_sigprocmask rt_sigqueueinfo rt_sigreturn
+rt_sigsuspend rt_sigtimedwait rt_sigtimedwait_time64 rt_tgsigqueueinfo sched_getaffinity sched_getattr
+sched_getparam sched_get_priority_max sched_get_priority_min sched_getscheduler sched_rr_get_interval
+sched_rr_get_interval_time64 sched_setaffinity sched_setattr sched_setparam sched_setscheduler sched_yield
+seccomp select semctl semget semop semtimedop semtimedop_time64 send sendfile sendfile64 sendmmsg sendmsg
+sendto setfsgid setfsgid32 setfsuid setfsuid32 setgid setgid32 setgroups setgroups32 setitimer setpgid
+setpriority setregid setregid32 setresgid setresgid32 setresuid setresuid32 setreuid setreuid32 setrlimit
+set_robust_list setsid setsockopt set_thread_area set_tid_address setuid setuid32 setxattr shmat shmctl shmdt
+shmget shutdown sigaltstack signalfd signalfd4 sigprocmask sigreturn socketcall socketpair splice stat stat64
+statfs statfs64 statx symlink symlinkat sync sync_file_range syncfs sysinfo tee tgkill time timer_create
+timer_delete timer_getoverrun timer_gettime timer_gettime64 timer_settime timer_settime64 timerfd_create
+timerfd_gettime timerfd_gettime64 timerfd_settime timerfd_settime64 times tkill truncate truncate64 ugetrlimit
+umask uname unlink unlinkat utime utimensat utimensat_time64 utimes vfork vmsplice wait4 waitid waitpid write
+writev
+`;
+
+/** Extra calls allowed when the container holds the capability (after add/drop, or privileged). */
+const BY_CAPABILITY: Record<string, string> = {
+  CAP_SYS_ADMIN: `bpf clone clone3 fanotify_init fsconfig fsmount fsopen fspick lookup_dcookie mount mount_setattr
+    move_mount open_tree perf_event_open quotactl quotactl_fd setdomainname sethostname setns syslog umount umount2
+    unshare`,
+  CAP_SYS_BOOT: 'reboot',
+  CAP_SYS_CHROOT: 'chroot',
+  CAP_SYS_MODULE: 'delete_module init_module finit_module',
+  CAP_SYS_PACCT: 'acct',
+  CAP_SYS_PTRACE: 'kcmp pidfd_getfd process_madvise process_vm_readv process_vm_writev ptrace',
+  CAP_SYS_RAWIO: 'iopl ioperm',
+  CAP_SYS_TIME: 'settimeofday stime clock_settime clock_settime64',
+  CAP_SYS_TTY_CONFIG: 'vhangup',
+  CAP_SYS_NICE: 'get_mempolicy mbind set_mempolicy set_mempolicy_home_node move_pages migrate_pages',
+  CAP_SYSLOG: 'syslog',
+  CAP_BPF: 'bpf',
+  CAP_PERFMON: 'perf_event_open',
+};
+
+/** The namespace flags of clone(2) (CLONE_NEWNS … CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWTIME). */
+const CLONE_NAMESPACE_FLAGS = 0x7e020080;
+const EPERM = 1;
+const ENOSYS = 38;
+
+interface SeccompRule {
+  names: string[];
+  action: string;
+  errnoRet?: number;
+  args?: Array<{ index: number; value: number; valueTwo: number; op: string }>;
+}
+
+export interface SeccompProfile {
+  defaultAction: string;
+  defaultErrnoRet: number;
+  architectures: string[];
+  syscalls: SeccompRule[];
+}
+
+const words = (s: string): string[] => s.split(/\s+/).filter(Boolean);
+
+/**
+ * The linux.seccomp object for a container with these (CAP_-prefixed) capabilities. Without
+ * CAP_SYS_ADMIN clone may not create namespaces and clone3 reports ENOSYS, so that libc falls
+ * back to clone, whose flags a filter can inspect.
+ */
+export function defaultSeccompProfile(capabilities: readonly string[], arch: string = 'x64'): SeccompProfile {
+  const names = new Set(words(ALWAYS));
+  for (const cap of capabilities) for (const n of words(BY_CAPABILITY[cap] ?? '')) names.add(n);
+  const admin = capabilities.includes('CAP_SYS_ADMIN');
+  const syscalls: SeccompRule[] = [{ names: [...names].sort(), action: 'SCMP_ACT_ALLOW' }];
+  if (!admin) {
+    syscalls.push({
+      names: ['clone'],
+      action: 'SCMP_ACT_ALLOW',
+      args: [{ index: 0, value: CLONE_NAMESPACE_FLAGS, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }],
+    });
+    syscalls.push({ names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS });
+  }
+  // personality: only the harmless personas (Linux, Linux32 and the "query" value).
+  syscalls.push({ names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 0x0, valueTwo: 0, op: 'SCMP_CMP_EQ' }] });
+  syscalls.push({ names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 0x8, valueTwo: 0, op: 'SCMP_CMP_EQ' }] });
+  syscalls.push({ names: ['personality'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 0xffffffff, valueTwo: 0, op: 'SCMP_CMP_EQ' }] });
+  // Socket families need no filter: raw and packet sockets are gated by CAP_NET_RAW already.
+  syscalls.push({ names: ['socket'], action: 'SCMP_ACT_ALLOW' });
+  return { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: EPERM, architectures: [...(ARCHES[arch] ?? ARCHES.x64!)], syscalls };
+}
