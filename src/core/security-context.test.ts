@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Container, Pod, PodSecurityContext, SecurityContext } from './types.js';
+import type { Container, Pod } from './types.js';
+import type { PodSecurityContext, SecurityContext } from 'kubernetes-types/core/v1.js';
 import { normalizeSysctlName, podSysctls, resolveContainerSecurity, sysctlRejection } from './security-context.js';
 
 const pod = (psc: PodSecurityContext = {}, extra: Record<string, unknown> = {}): Pod => ({
