@@ -29,6 +29,10 @@ Flags:
                      one; "none" serves the unix socket only). Credentials: <data-dir>/pki,
                      <data-dir>/admin.kubeconfig
   --log-level LEVEL  debug, info, warn or error (default info)
+  --image-gc-high-threshold PCT   images-disk usage at which unused images are removed, least
+                     recently used first (default 85; 100 disables image GC)
+  --image-gc-low-threshold PCT    usage image GC frees down to (default 80)
+  --minimum-image-ttl-duration D  age an unused image must reach before GC may remove it (default 2m)
   -h, --help         show this help
 `;
 

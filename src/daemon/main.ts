@@ -39,11 +39,19 @@ import { ContainerLogManager } from '../agent/log-manager.js';
 import { createLogger } from './logger.js';
 import { parseNodeFlags, SERVE_USAGE, UsageError, type ListenAddress } from './config.js';
 import { startHttpsApi } from './https-api.js';
+import { IMAGE_GC_FLAGS, imageGCPolicyFromFlags } from './image-gc-flags.js';
+import { ImageGCManager } from '../agent/image-gc-manager.js';
+import { filesystemUsage } from '../adapters/system/filesystem-usage.js';
+import { Annotations } from '../core/annotations.js';
+import { DEFAULT_IMAGE_GC_POLICY, type ImageGCPolicy } from '../core/image-gc.js';
+import type { Pod } from '../core/types.js';
 
 export async function runDaemon(argv: string[]): Promise<number> {
   let parsed;
+  let imageGC: ImageGCPolicy;
   try {
-    parsed = parseNodeFlags(argv);
+    parsed = parseNodeFlags(argv, IMAGE_GC_FLAGS);
+    imageGC = imageGCPolicyFromFlags(parsed.values);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`peapod serve: ${err.message}\n\n${SERVE_USAGE}`);
@@ -62,7 +70,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
   const logger = createLogger(parsed.logLevel);
   // A bug in one pod's sync must not take every pod's supervisor down: log it loudly, keep serving.
   process.on('unhandledRejection', (reason) => logger.error('unhandled rejection (a bug)', { err: reason instanceof Error ? reason.stack : String(reason) }));
-  const daemon = await startDaemon(new Layout(parsed.config), logger, { listen: parsed.listen }).catch((err: unknown) => {
+  const daemon = await startDaemon(new Layout(parsed.config), logger, { listen: parsed.listen, imageGC }).catch((err: unknown) => {
     logger.error('start failed', { err: err instanceof Error ? err.message : String(err) });
     return undefined;
   });
@@ -81,7 +89,7 @@ export interface RunningDaemon {
   close(): Promise<void>;
 }
 
-export async function startDaemon(layout: Layout, logger: Logger, opts: { listen?: ListenAddress } = {}): Promise<RunningDaemon> {
+export async function startDaemon(layout: Layout, logger: Logger, opts: { listen?: ListenAddress; imageGC?: ImageGCPolicy } = {}): Promise<RunningDaemon> {
   const started = Date.now();
   const config = layout.config;
   for (const dir of [layout.dataDir, layout.runDir]) mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -163,6 +171,15 @@ export async function startDaemon(layout: Layout, logger: Logger, opts: { listen
   configWatcher.start();
   const logManager = new ContainerLogManager({ state, runtime, rotator: new FileLogRotator(), layout, clock: systemClock, logger });
   logManager.start();
+  const imageGC = new ImageGCManager({
+    images,
+    filesystemUsage: () => filesystemUsage(layout.imagesDir),
+    imageRefsInUse: () => imageRefsInUse(state, store),
+    clock: systemClock,
+    logger,
+    policy: opts.imageGC ?? DEFAULT_IMAGE_GC_POLICY,
+  });
+  imageGC.start();
   const api = createApiServer({
     store,
     images,
@@ -191,6 +208,7 @@ export async function startDaemon(layout: Layout, logger: Logger, opts: { listen
         await https?.close();
         await api.close();
         await logManager.stop();
+        imageGC.stop();
         configWatcher.stop();
         await agent.stop();
         store.close();
@@ -257,4 +275,16 @@ function nodeAllocatable(dataDir: string): { cpuMillis: number; memoryBytes: num
     // Unknown: reported as 0.
   }
   return { cpuMillis: cpus().length * 1000, memoryBytes: totalmem(), ephemeralStorageBytes };
+}
+
+/** What image GC must keep: images of containers in the runtime (running or kept) and of every pod in the store. */
+function imageRefsInUse(state: RuntimeState, store: SqliteStore): string[] {
+  const refs: string[] = [];
+  for (const uid of state.podUids()) {
+    for (const c of state.podContainers(uid)) refs.push(c.annotations[Annotations.imageId] ?? '', c.annotations[Annotations.image] ?? '');
+  }
+  for (const pod of store.list<Pod>('pods', undefined).items) {
+    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? []), ...(pod.spec?.ephemeralContainers ?? [])]) if (c.image) refs.push(c.image);
+  }
+  return refs;
 }
