@@ -144,6 +144,7 @@ export class RuntimeState {
   /** Whether any container instance (running or kept for its logs) was made from the image. */
   usesImage(imageId: string): boolean {
     for (const info of this.containers.values()) {
+      if (info.annotations[Annotations.imageConfigId] === imageId) return true;
       const ref = info.annotations[Annotations.imageId] ?? '';
       if (ref === imageId || ref.endsWith(`@${imageId}`)) return true;
     }

@@ -16,6 +16,8 @@ export const Annotations = {
   containerHash: 'io.kubernetes.container.hash',
   image: 'io.peapod.image.name',
   imageId: 'io.peapod.image.id',
+  /** The image's own id (its config digest), what `image rm` and image GC compare with. */
+  imageConfigId: 'io.peapod.image.config-id',
   /** The image's STOPSIGNAL, used when the container is stopped. */
   stopSignal: 'io.peapod.container.stop-signal',
   terminationMessagePath: 'io.kubernetes.container.terminationMessagePath',
