@@ -8,7 +8,7 @@ import type { Pod, Volume } from '../core/types.js';
 import type { Layout } from '../core/layout.js';
 import type { Logger } from '../core/logger.js';
 import type { ConfigSource, NodeAllocatable } from '../core/container-env.js';
-import { atomicVolumeKind, isTmpfsVolume, volumePayload, volumeReferences, type AtomicVolumeWriter } from '../core/volume-payload.js';
+import { atomicVolumeKind, isTmpfsVolume, volumePayload, volumeReferences, withFsGroupModes, type AtomicVolumeWriter } from '../core/volume-payload.js';
 
 export interface ConfigVolumeDeps {
   layout: Layout;
@@ -45,8 +45,10 @@ export async function writeConfigVolumes(d: ConfigVolumeDeps, pod: Pod, strict: 
     if (!kind || (only && !only(volume))) continue;
     const dir = atomicVolumeDir(d.layout, uid, volume)!;
     try {
-      const payload = volumePayload(volume, { pod, configs: d.configs, allocatable: d.allocatable });
-      if (await d.writer.write(dir, payload, { tmpfs: isTmpfsVolume(kind) })) changed.push(volume.name);
+      const fsGroup = pod.spec?.securityContext?.fsGroup;
+      const payload = withFsGroupModes(volumePayload(volume, { pod, configs: d.configs, allocatable: d.allocatable }), fsGroup);
+      const opts = fsGroup === undefined ? { tmpfs: isTmpfsVolume(kind) } : { tmpfs: isTmpfsVolume(kind), fsGroup };
+      if (await d.writer.write(dir, payload, opts)) changed.push(volume.name);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (strict) throw new MountVolumeError(volume.name, message);

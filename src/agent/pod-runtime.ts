@@ -10,9 +10,11 @@ import type { Container, Pod, Volume } from '../core/types.js';
 import type { Clock, ContainerLogs, ImageRecord, ImageService, OciRuntime, PodHost, PodNetwork, Snapshotter } from '../core/ports.js';
 import type { Layout } from '../core/layout.js';
 import type { Logger } from '../core/logger.js';
-import { buildContainerSpec, buildSandboxSpec, type MountInput } from '../core/oci-spec.js';
-import { resolveProcess, parseImageUser, type EnvEntry } from '../core/container-process.js';
-import { podHostname, podHostsFile, podPortMappings, podResolvConf } from '../core/pod-files.js';
+import { buildContainerSpec, buildSandboxSpec, capabilitySet, type MountInput } from '../core/oci-spec.js';
+import { resolveProcess, type EnvEntry } from '../core/container-process.js';
+import { formatResolvConf, podDnsConfig, podHostname, podHostsFile, podPortMappings, podUtsHostname, type PodDnsOptions } from '../core/pod-files.js';
+import { boundingCapabilities, podSysctls, resolveContainerSecurity, type ResolvedSecurity } from '../core/security-context.js';
+import { defaultSeccompProfile } from '../core/seccomp-default.js';
 import { containerHash, type ContainerInstance } from '../core/runtime-view.js';
 import { normalizeImageReference } from '../core/image-reference.js';
 import { parseMemoryBytes } from '../core/quantity.js';
@@ -58,6 +60,8 @@ export interface PodRuntimeDeps {
   /** status.hostIP for the downward API. */
   hostIP?: string;
   logs: ContainerLogs;
+  /** kubelet clusterDNS/clusterDomain; without a cluster DNS ClusterFirst falls back to Default. */
+  dns?: { clusterDNS?: string[]; clusterDomain?: string };
 }
 
 /** The kubelet's limits on termination messages (pkg/kubelet/container/runtime.go). */
@@ -83,11 +87,13 @@ export class PodRuntime {
    * netns → (CNI ADD ∥ infra create+start) → pod files and volumes. Undoes what it made on
    * failure. Returns the sandbox id.
    */
-  async createSandbox(pod: Pod): Promise<string> {
+  async createSandbox(pod: Pod, warn?: (reason: string, message: string) => void): Promise<string> {
     const { layout, runtime, network, host, state } = this.d;
     const uid = pod.metadata!.uid!;
     const id = newId();
-    const hostname = podHostname(pod);
+    const hostNetwork = pod.spec?.hostNetwork === true;
+    const dnsOptions = await this.dnsOptions(pod);
+    const hostname = podHostname(pod, dnsOptions);
     const annotations = {
       [Annotations.podUid]: uid,
       [Annotations.podName]: pod.metadata!.name!,
@@ -97,12 +103,15 @@ export class PodRuntime {
       [Annotations.sandboxId]: id,
     };
     try {
-      const netnsPath = await network.createNetns(id);
+      const utsHostname = podUtsHostname(pod, dnsOptions);
+      const netnsPath = hostNetwork ? undefined : await network.createNetns(id);
       const infra = (async () => {
         const spec = buildSandboxSpec({
           rootfs: this.d.infraRootfs,
-          netnsPath,
-          hostname,
+          ...(netnsPath ? { netnsPath } : {}),
+          hostname: utsHostname,
+          ...hostNamespaces(pod),
+          sysctl: podSysctls(pod),
           cgroupsPath: layout.containerCgroup(uid, id),
           annotations,
         });
@@ -112,21 +121,27 @@ export class PodRuntime {
         state.recordStarted(id);
       })();
       const volumes = this.setUpVolumes(pod);
+      // On the host network there is no CNI: the pod's IP is the node's, its ports the node's.
       const [net] = await Promise.all([
-        network.setUp({
-          sandboxId: id,
-          podUid: uid,
-          podName: pod.metadata!.name!,
-          namespace: pod.metadata!.namespace!,
-          portMappings: podPortMappings(pod),
-        }),
+        hostNetwork
+          ? { ip: this.d.hostIP ?? '' }
+          : network.setUp({
+              sandboxId: id,
+              podUid: uid,
+              podName: pod.metadata!.name!,
+              namespace: pod.metadata!.namespace!,
+              portMappings: podPortMappings(pod),
+            }),
         infra,
         volumes,
       ]);
+      const dns = podDnsConfig(pod, this.d.hostResolvConf, dnsOptions);
+      for (const w of dns.warnings) warn?.(w.reason, w.message);
+      const nodeHosts = hostNetwork ? ((await host.readFileIn?.('/', '/etc/hosts')) ?? '') : undefined;
       await host.writePodFiles(uid, {
-        hostname,
-        hosts: podHostsFile(pod, net.ip),
-        resolvConf: podResolvConf(pod, this.d.hostResolvConf),
+        hostname: hostNetwork ? hostname : utsHostname,
+        hosts: podHostsFile(pod, net.ip || undefined, nodeHosts === undefined ? dnsOptions : { ...dnsOptions, nodeHosts }),
+        resolvConf: formatResolvConf(dns),
       });
       state.setSandboxIP(id, net.ip);
       return id;
@@ -143,7 +158,7 @@ export class PodRuntime {
     for (const v of pod.spec!.volumes ?? []) {
       if (v.emptyDir) {
         const size = v.emptyDir.sizeLimit !== undefined ? parseMemoryBytes(String(v.emptyDir.sizeLimit)) : undefined;
-        await this.d.host.ensureEmptyDir(uid, v.name, v.emptyDir.medium ?? '', size);
+        await this.d.host.ensureEmptyDir(uid, v.name, v.emptyDir.medium ?? '', size, pod.spec!.securityContext?.fsGroup);
       } else if (v.hostPath) {
         await this.d.host.checkHostPath(v.hostPath.path, (v.hostPath.type ?? '') as never);
       }
@@ -257,25 +272,21 @@ export class PodRuntime {
     try {
       const rootfs = await snapshotter.prepare(id, [...image.layerDirs].reverse());
       const mounts = await this.containerMounts(pod, container, id);
-      const proc = resolveProcess(container, image.config, env, { hostname: podHostname(pod) });
+      const proc = resolveProcess(container, image.config, env, { hostname: podUtsHostname(pod, await this.dnsOptions(pod)) });
       if (proc.args.length === 0) {
         throw new ContainerStartError('CreateContainerError', 'no command specified');
       }
-      const imageUser = parseImageUser(image.config.User ?? '');
-      const sc = container.securityContext ?? {};
-      const podSc = pod.spec!.securityContext ?? {};
-      const uidNum = sc.runAsUser ?? podSc.runAsUser ?? imageUser.uid ?? 0;
-      const gidNum = sc.runAsGroup ?? podSc.runAsGroup ?? imageUser.gid ?? 0;
+      const security = await this.containerSecurity(pod, container, image.config.User ?? '', rootfs);
       const imageName = normalizeImageReference(container.image ?? '');
       const spec = buildContainerSpec({
         rootfs,
         args: proc.args,
         env: proc.env,
         cwd: proc.cwd,
-        uid: uidNum,
-        gid: gidNum,
+        ...securitySpec(security),
+        ...hostNamespaces(pod),
         infraPid: infra.pid,
-        netnsPath: layout.netnsPath(sandboxId),
+        ...(pod.spec!.hostNetwork ? {} : { netnsPath: layout.netnsPath(sandboxId) }),
         sharePid: pod.spec!.shareProcessNamespace === true,
         mounts,
         cgroupsPath: layout.containerCgroup(uid, id),
@@ -402,11 +413,36 @@ export class PodRuntime {
     add('/etc/hosts', `${podDir}/etc-hosts`);
     add('/etc/resolv.conf', `${podDir}/resolv.conf`);
     add('/etc/hostname', `${podDir}/hostname`);
-    add('/dev/shm', `${podDir}/shm`);
+    add('/dev/shm', pod.spec!.hostIPC ? '/dev/shm' : `${podDir}/shm`);
     const terminationLog = layout.terminationLogPath(uid, container.name, containerId);
     await host.createTerminationLog(terminationLog);
     add(container.terminationMessagePath || '/dev/termination-log', terminationLog);
     return mounts;
+  }
+
+  /** The node's hostname matters only to hostNetwork pods: read it then, fresh. */
+  private async dnsOptions(pod: Pod): Promise<PodDnsOptions> {
+    const opts: PodDnsOptions = { ...this.d.dns };
+    if (pod.spec?.hostNetwork) {
+      const name = (await this.d.host.readFileIn?.('/', '/proc/sys/kernel/hostname'))?.trim();
+      if (name) opts.nodeHostname = name;
+    }
+    return opts;
+  }
+
+  /** §11 from the spec and the image's USER, /etc/passwd and /etc/group. */
+  private async containerSecurity(pod: Pod, container: Container, imageUser: string, rootfs: string): Promise<ResolvedSecurity> {
+    const read = (path: string) => this.d.host.readFileIn?.(rootfs, path) ?? Promise.resolve(undefined);
+    const [passwd, group, self] = await Promise.all([read('/etc/passwd'), read('/etc/group'), this.d.host.readFileIn?.('/', '/proc/self/status')]);
+    const available = self === undefined ? undefined : boundingCapabilities(self);
+    try {
+      const files = { ...(passwd !== undefined ? { passwd } : {}), ...(group !== undefined ? { group } : {}) };
+      const resolved = resolveContainerSecurity(pod, container, imageUser, files, available);
+      return available ? { ...resolved, availableCapabilities: available } : resolved;
+    } catch (err) {
+      if (err instanceof ContainerConfigError) throw new ContainerStartError(err.reason, err.message);
+      throw err;
+    }
   }
 
   private volumeSource(uid: string, volume: Volume): string {
@@ -419,6 +455,28 @@ export class PodRuntime {
       `volume "${volume.name}": this volume type is not supported yet (emptyDir and hostPath are)`,
     );
   }
+}
+
+function hostNamespaces(pod: Pod): { hostNetwork: boolean; hostPID: boolean; hostIPC: boolean } {
+  return { hostNetwork: pod.spec?.hostNetwork === true, hostPID: pod.spec?.hostPID === true, hostIPC: pod.spec?.hostIPC === true };
+}
+
+/** The OCI spec inputs of a resolved security context. */
+function securitySpec(s: ResolvedSecurity) {
+  const capabilities = s.capabilities ?? {};
+  const available = s.availableCapabilities ? { availableCapabilities: s.availableCapabilities } : {};
+  return {
+    ...available,
+    uid: s.uid,
+    gid: s.gid,
+    additionalGids: s.additionalGids,
+    privileged: s.privileged,
+    capabilities,
+    noNewPrivileges: s.noNewPrivileges,
+    readOnlyRootfs: s.readOnlyRootfs,
+    unmaskedProc: s.unmaskedProc,
+    ...(s.seccomp === 'RuntimeDefault' ? { seccomp: defaultSeccompProfile(capabilitySet({ privileged: s.privileged, capabilities, ...available }), process.arch === 'arm64' ? 'arm64' : 'x64') } : {}),
+  };
 }
 
 function errorText(err: unknown): string {

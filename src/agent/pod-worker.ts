@@ -199,7 +199,7 @@ export class PodWorker {
     if (actions.createSandbox) {
       try {
         const t0 = clock.now();
-        sandboxId = await podRuntime.createSandbox(pod);
+        sandboxId = await podRuntime.createSandbox(pod, (reason, message) => this.event(pod, undefined, 'Warning', reason, message));
         this.d.logger.debug('sandbox ready', { pod: pod.metadata!.name, ms: clock.now() - t0 });
       } catch (err) {
         this.event(pod, undefined, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorText(err)}`);

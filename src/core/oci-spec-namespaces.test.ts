@@ -63,6 +63,13 @@ test('seccomp passes through unless privileged; privileged opens devices and /sy
   assert.ok(container({}).mounts.find((m: Any) => m.destination === '/sys').options.includes('ro'));
 });
 
+test('privileged and add ALL stop at the capabilities the node has', () => {
+  const available = ['CAP_CHOWN', 'CAP_KILL', 'CAP_SYS_ADMIN'];
+  assert.deepEqual(container({ privileged: true, availableCapabilities: available }).process.capabilities.effective, available);
+  assert.deepEqual(container({ capabilities: { add: ['ALL'] }, availableCapabilities: available }).process.capabilities.bounding, available);
+  assert.deepEqual(container({ availableCapabilities: available }).process.capabilities.permitted, ['CAP_CHOWN', 'CAP_KILL']);
+});
+
 test('procMount Unmasked clears masked and read-only paths only', () => {
   const c = container({ unmaskedProc: true });
   assert.deepEqual([c.linux.maskedPaths, c.linux.readonlyPaths], [[], []]);

@@ -63,8 +63,10 @@ export interface ContainerSpecInput extends CommonSpecInput {
   mounts?: MountInput[];
   /** securityContext.capabilities, applied to the default set; "ALL" is understood. */
   capabilities?: { add?: string[]; drop?: string[] };
-  /** securityContext.privileged: every capability. (Devices are not opened up.) */
+  /** securityContext.privileged: every capability, host devices, writable /sys, no seccomp. */
   privileged?: boolean;
+  /** The capabilities this node can hand out (the daemon's bounding set); all when absent. */
+  availableCapabilities?: readonly string[];
   /** securityContext.allowPrivilegeEscalation === false. Default false, as containerd. */
   noNewPrivileges?: boolean;
   terminal?: boolean;
@@ -94,7 +96,7 @@ export const DEFAULT_CAPABILITIES: readonly string[] = [
 ];
 
 /** Every capability runc 1.1 knows on a 6.x kernel (for privileged and add: ["ALL"]). */
-const ALL_CAPABILITIES: readonly string[] = [
+export const ALL_CAPABILITIES: readonly string[] = [
   ...DEFAULT_CAPABILITIES,
   'CAP_DAC_READ_SEARCH',
   'CAP_LINUX_IMMUTABLE',
@@ -200,7 +202,14 @@ function normalise(p: string): string {
   return trimmed === '' ? '/' : trimmed.replace(/\/{2,}/g, '/');
 }
 
-function capabilitySet(input: ContainerSpecInput): string[] {
+/** The container's capabilities (CAP_-prefixed): the default set, drop then add, or all when privileged. */
+export function capabilitySet(input: Pick<ContainerSpecInput, 'privileged' | 'capabilities' | 'availableCapabilities'>): string[] {
+  const available = input.availableCapabilities;
+  const caps = capabilitiesWanted(input);
+  return available ? caps.filter((c) => available.includes(c)) : caps;
+}
+
+function capabilitiesWanted(input: Pick<ContainerSpecInput, 'privileged' | 'capabilities'>): string[] {
   const full = (c: string) => (c.toUpperCase().startsWith('CAP_') ? c.toUpperCase() : `CAP_${c.toUpperCase()}`);
   if (input.privileged) return [...ALL_CAPABILITIES];
   const add = (input.capabilities?.add ?? []).map(full);
@@ -257,7 +266,9 @@ export function buildSandboxSpec(input: SandboxSpecInput): OciSpec {
       noNewPrivileges: true,
     },
     root: { path: input.rootfs, readonly: true },
-    mounts: defaultMounts(),
+    // No sysfs: the first sysfs mount of a network namespace fixes its superblock's read-only
+    // flag, and the infra's would make /sys read-only for privileged containers too.
+    mounts: defaultMounts().filter((m) => !m.destination.startsWith('/sys')),
     linux: linuxCommon(input, podNamespaces(input)),
   };
   // On the host network the UTS namespace is the host's: its name is not ours to set.

@@ -224,8 +224,16 @@ export type HostPathType =
 export interface PodHost {
   /** Writes hostname, hosts and resolv.conf under the pod dir; returns their paths. */
   writePodFiles(podUid: string, files: PodFiles): Promise<{ hostname: string; hosts: string; resolvConf: string }>;
-  /** Creates the emptyDir (tmpfs when medium is Memory); returns its path. Idempotent. */
-  ensureEmptyDir(podUid: string, volumeName: string, medium: string, sizeLimitBytes?: number): Promise<string>;
+  /**
+   * Creates the emptyDir (tmpfs when medium is Memory); returns its path. Idempotent. With
+   * fsGroup the directory is group-owned by it and setgid (the kubelet's SetVolumeOwnership).
+   */
+  ensureEmptyDir(podUid: string, volumeName: string, medium: string, sizeLimitBytes?: number, fsGroup?: number): Promise<string>;
+  /**
+   * The text of `path` inside the directory tree `root` (a container rootfs, or "/" for the
+   * node's own files), symlinks resolved without leaving `root`; undefined when absent.
+   */
+  readFileIn?(root: string, path: string): Promise<string | undefined>;
   /** The pod's shared /dev/shm (a tmpfs), returns its path. Idempotent. */
   ensureShm(podUid: string): Promise<string>;
   /** Checks (and creates for *OrCreate) a hostPath; rejects with a message naming the problem. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Container, Pod } from './types.js';
 import type { PodSecurityContext, SecurityContext } from 'kubernetes-types/core/v1.js';
-import { normalizeSysctlName, podSysctls, resolveContainerSecurity, sysctlRejection } from './security-context.js';
+import { boundingCapabilities, normalizeSysctlName, podSysctls, resolveContainerSecurity, sysctlRejection } from './security-context.js';
 
 const pod = (psc: PodSecurityContext = {}, extra: Record<string, unknown> = {}): Pod => ({
   metadata: { name: 'p', namespace: 'ns', uid: 'u1' },
@@ -85,6 +85,20 @@ describe('confinement', () => {
     assert.match(err(() => resolveContainerSecurity(pod({ appArmorProfile: { type: 'RuntimeDefault' } }), c(), ''))!.message, /AppArmor is not available/);
     assert.equal(err(() => resolveContainerSecurity(pod(), c({ appArmorProfile: { type: 'Unconfined' } }), '')), undefined);
     assert.match(err(() => resolveContainerSecurity(pod({ seLinuxOptions: { level: 's0' } }), c(), ''))!.message, /SELinux is not available/);
+  });
+});
+
+describe('capabilities the node has', () => {
+  test('CapBnd mask to names; an explicit add the node lacks is refused', () => {
+    const caps = boundingCapabilities('Name:\tx\nCapBnd:\t000001fffeffffff\n')!;
+    assert.equal(caps.length, 40);
+    assert.ok(!caps.includes('CAP_SYS_RESOURCE') && caps.includes('CAP_CHECKPOINT_RESTORE') && caps.includes('CAP_CHOWN'));
+    assert.equal(boundingCapabilities('no caps here'), undefined);
+    assert.equal(
+      err(() => resolveContainerSecurity(pod(), c({ capabilities: { add: ['SYS_RESOURCE'] } }), '', {}, caps))!.message,
+      "capability SYS_RESOURCE cannot be granted: this node does not have it (not in peapod's bounding set)",
+    );
+    assert.equal(err(() => resolveContainerSecurity(pod(), c({ capabilities: { add: ['ALL', 'CAP_NET_ADMIN'] } }), '', {}, caps)), undefined);
   });
 });
 

@@ -26,6 +26,24 @@ export interface ImageIdentityFiles {
   group?: string;
 }
 
+/** Capability numbers (linux/capability.h), to read a CapBnd mask. */
+const CAPABILITY_BITS: readonly string[] = [
+  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
+  'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER',
+  'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE',
+  'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP',
+  'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF',
+  'CHECKPOINT_RESTORE',
+];
+
+/** The CAP_ names in the CapBnd line of a /proc/<pid>/status text (undefined without one). */
+export function boundingCapabilities(status: string): string[] | undefined {
+  const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status);
+  if (!m) return undefined;
+  const mask = BigInt(`0x${m[1]}`);
+  return CAPABILITY_BITS.filter((_, i) => (mask >> BigInt(i)) & 1n).map((c) => `CAP_${c}`);
+}
+
 export interface ResolvedSecurity {
   uid: number;
   gid: number;
@@ -37,6 +55,8 @@ export interface ResolvedSecurity {
   seccomp: 'Unconfined' | 'RuntimeDefault';
   /** procMount: Unmasked. */
   unmaskedProc: boolean;
+  /** What the node can grant (its bounding set), when known. */
+  availableCapabilities?: readonly string[];
 }
 
 const fields = (text: string | undefined): string[][] =>
@@ -98,10 +118,22 @@ function refuseUnsupported(pod: Pod, container: Container): void {
  * The container's identity, capabilities and confinement. Throws ContainerConfigError for
  * runAsNonRoot violations, unknown image user/group names and unsupported requests.
  */
-export function resolveContainerSecurity(pod: Pod, container: Container, imageUser: string, files: ImageIdentityFiles = {}): ResolvedSecurity {
+export function resolveContainerSecurity(
+  pod: Pod,
+  container: Container,
+  imageUser: string,
+  files: ImageIdentityFiles = {},
+  availableCapabilities?: readonly string[],
+): ResolvedSecurity {
   const psc = pod.spec?.securityContext ?? {};
   const sc = container.securityContext ?? {};
   refuseUnsupported(pod, container);
+  for (const add of sc.capabilities?.add ?? []) {
+    const name = add.toUpperCase().replace(/^CAP_/, '');
+    if (name !== 'ALL' && availableCapabilities && !availableCapabilities.includes(`CAP_${name}`)) {
+      throw new ContainerConfigError(`capability ${name} cannot be granted: this node does not have it (not in peapod's bounding set)`);
+    }
+  }
   const runAsUser = sc.runAsUser ?? psc.runAsUser;
   const runAsGroup = sc.runAsGroup ?? psc.runAsGroup;
   if (sc.runAsNonRoot ?? psc.runAsNonRoot) verifyRunAsNonRoot(pod, container, runAsUser, imageUser);

@@ -28,7 +28,16 @@ export interface FileProjection {
  * `dir` first (secrets never touch the node's disk). Resolves true when something changed.
  */
 export interface AtomicVolumeWriter {
-  write(dir: string, payload: FileProjection[], opts: { tmpfs: boolean }): Promise<boolean>;
+  /** With `fsGroup` every file and directory of the volume is group-owned by it (directories setgid). */
+  write(dir: string, payload: FileProjection[], opts: { tmpfs: boolean; fsGroup?: number }): Promise<boolean>;
+}
+
+/**
+ * SetVolumeOwnership's modes for a read-only volume with an fsGroup: the group may read every
+ * file (a secret's 0400 becomes 0440).
+ */
+export function withFsGroupModes(payload: FileProjection[], fsGroup: number | undefined): FileProjection[] {
+  return fsGroup === undefined ? payload : payload.map((f) => ({ ...f, mode: f.mode | 0o440 }));
 }
 
 /** The kubelet's default for every atomic-writer volume (API defaulting sets 0644 too). */

@@ -6,7 +6,7 @@
  * directory and stale names are removed afterwards. Writes to one volume are serialised.
  */
 import { randomInt } from 'node:crypto';
-import { chmod, lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   planAtomicWrite,
@@ -30,7 +30,7 @@ export class AtomicWriter implements AtomicVolumeWriter {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  write(dir: string, payload: FileProjection[], opts: { tmpfs: boolean }): Promise<boolean> {
+  write(dir: string, payload: FileProjection[], opts: { tmpfs: boolean; fsGroup?: number }): Promise<boolean> {
     const previous = this.queues.get(dir) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(() => this.writeNow(dir, payload, opts));
     this.queues.set(dir, next);
@@ -41,12 +41,20 @@ export class AtomicWriter implements AtomicVolumeWriter {
     return next;
   }
 
-  private async writeNow(dir: string, payload: FileProjection[], opts: { tmpfs: boolean }): Promise<boolean> {
+  /** fsGroup ownership (SetVolumeOwnership): group-owned; directories setgid and group-searchable. */
+  private async own(path: string, fsGroup: number | undefined, dir: boolean): Promise<void> {
+    if (fsGroup === undefined) return;
+    await chown(path, 0, fsGroup);
+    if (dir) await chmod(path, ((await lstat(path)).mode & 0o777) | 0o2110);
+  }
+
+  private async writeNow(dir: string, payload: FileProjection[], opts: { tmpfs: boolean; fsGroup?: number }): Promise<boolean> {
     await mkdir(dir, { recursive: true });
     if (opts.tmpfs && !(await isMountPoint(dir))) {
       await run('mount', ['-t', 'tmpfs', '-o', `mode=0${ROOT_MODE.toString(8)},nosuid,nodev`, 'tmpfs', dir]);
     }
     await chmod(dir, ROOT_MODE);
+    await this.own(dir, opts.fsGroup, true);
     const oldTs = await readlink(`${dir}/${DATA_LINK}`).catch((err: unknown) => {
       if (errno(err) === 'ENOENT') return undefined;
       throw err;
@@ -61,11 +69,14 @@ export class AtomicWriter implements AtomicVolumeWriter {
     const tsDir = `${dir}/${tsName}`;
     await mkdir(tsDir, { mode: DIR_MODE });
     await chmod(tsDir, DIR_MODE);
+    await this.own(tsDir, opts.fsGroup, true);
     for (const f of payload) {
       const target = `${tsDir}/${f.path}`;
-      await mkdirs(tsDir, dirname(target));
+      const made = await mkdirs(tsDir, dirname(target));
+      for (const d of made) await this.own(d, opts.fsGroup, true);
       await writeFile(target, f.data, { mode: f.mode & 0o777 });
       await chmod(target, f.mode & 0o777); // writeFile's mode is cut by the umask
+      await this.own(target, opts.fsGroup, false);
     }
 
     const tmpLink = `${dir}/${DATA_TMP_LINK}`;
@@ -90,15 +101,18 @@ export class AtomicWriter implements AtomicVolumeWriter {
   }
 }
 
-async function mkdirs(root: string, dir: string): Promise<void> {
-  if (dir === root || !dir.startsWith(`${root}/`)) return;
-  await mkdirs(root, dirname(dir));
+/** Creates `dir` and its missing parents below `root`; returns the directories it made. */
+async function mkdirs(root: string, dir: string): Promise<string[]> {
+  if (dir === root || !dir.startsWith(`${root}/`)) return [];
+  const made = await mkdirs(root, dirname(dir));
   try {
     await mkdir(dir, { mode: DIR_MODE });
     await chmod(dir, DIR_MODE);
+    made.push(dir);
   } catch (err) {
     if (errno(err) !== 'EEXIST') throw err;
   }
+  return made;
 }
 
 /** Every regular file under `root`, by path relative to it, with content and mode. */

@@ -4,7 +4,7 @@
  * what is left under the pod dir, after checking nothing is mounted there any more, so a bind of
  * host files into the pod dir can never make it delete host files.
  */
-import { chmod, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Layout } from '../../core/layout.js';
@@ -12,6 +12,7 @@ import type { HostPathType, PodFiles, PodHost } from '../../core/ports.js';
 import { run } from '../process/run.js';
 import { errno, removeCgroupTree } from './cgroup-fs.js';
 import { checkHostPath, ensureSubPath } from './host-path.js';
+import { readFileIn } from './rootfs-file.js';
 import { isMountPoint, mountPointsUnder, readMountInfo, unmountAllUnder } from './mountinfo.js';
 
 /** Size of the pod's shared /dev/shm, as the kubelet/CRI-O default. */
@@ -39,7 +40,7 @@ export class HostPodHost implements PodHost {
     return paths;
   }
 
-  async ensureEmptyDir(podUid: string, volumeName: string, medium: string, sizeLimitBytes?: number): Promise<string> {
+  async ensureEmptyDir(podUid: string, volumeName: string, medium: string, sizeLimitBytes?: number, fsGroup?: number): Promise<string> {
     const path = this.layout.emptyDirPath(podUid, volumeName);
     await mkdir(path, { recursive: true, mode: 0o777 });
     if (medium === 'Memory') {
@@ -48,10 +49,19 @@ export class HostPodHost implements PodHost {
         if (sizeLimitBytes !== undefined && sizeLimitBytes > 0) opts.push(`size=${sizeLimitBytes}`);
         await run('mount', ['-t', 'tmpfs', '-o', opts.join(','), 'tmpfs', path]);
       }
-      return path;
+    } else {
+      await chmod(path, 0o777); // mkdir's mode is cut by the umask
     }
-    await chmod(path, 0o777); // mkdir's mode is cut by the umask
+    if (fsGroup !== undefined) {
+      // SetVolumeOwnership: the group owns it and new files inherit the group (setgid).
+      await chown(path, 0, fsGroup);
+      await chmod(path, 0o2777);
+    }
     return path;
+  }
+
+  readFileIn(root: string, path: string): Promise<string | undefined> {
+    return readFileIn(root, path);
   }
 
   async ensureShm(podUid: string): Promise<string> {
