@@ -68,6 +68,11 @@ export class RuntimeState {
     // Adopted sandboxes (daemon restart) need their IP from the network's cache.
     for (const info of all) {
       if (isSandbox(info) && info.status === 'running' && !this.sandboxIPs.has(info.id)) {
+        const hostNetworkIP = info.annotations[Annotations.hostNetworkIP];
+        if (hostNetworkIP) {
+          this.sandboxIPs.set(info.id, hostNetworkIP);
+          continue;
+        }
         const status = await this.network.status(info.id).catch(() => undefined);
         if (status) this.sandboxIPs.set(info.id, status.ip);
       }

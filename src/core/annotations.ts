@@ -11,6 +11,8 @@ export const Annotations = {
   /** "sandbox" for the infra container, "init" or "app" otherwise. */
   containerType: 'io.peapod.container.type',
   sandboxId: 'io.kubernetes.cri.sandbox-id',
+  /** On a hostNetwork sandbox: the pod IP (the node's), since no CNI state records it. */
+  hostNetworkIP: 'io.peapod.sandbox.host-network-ip',
   restartCount: 'io.kubernetes.container.restartCount',
   /** Hash of the container's spec, to tell whether a stored container matches the spec. */
   containerHash: 'io.kubernetes.container.hash',
