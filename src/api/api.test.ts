@@ -328,9 +328,21 @@ test('exec over WebSocket v5: stdout, stdin with close signal, exit code on the 
   await new Promise((r) => ok.on('close', r));
   assert.deepEqual(JSON.parse(okFrames.find((f) => f[0] === 3)!.subarray(1).toString()), { metadata: {}, status: 'Success' });
 
-  const tty = new WebSocket(`ws+unix://${socketPath}:${PODS}/web/exec?command=sh&tty=true&stdout=true`, ['v5.channel.k8s.io']);
-  const rejected = await new Promise<number>((resolve) => tty.on('unexpected-response', (_r, res) => resolve(res.statusCode ?? 0)));
-  assert.equal(rejected, 400);
+  // tty=true: resize messages (channel 4) reach the runtime as terminal sizes; stderr is merged.
+  const sizes: { width: number; height: number }[] = [];
+  runtime.execHandler = async (_pod, _c, r, io) => {
+    assert.equal(r.tty, true);
+    assert.equal(io.stderr, null);
+    await new Promise<void>((resolve) => io.onResize!((s) => (sizes.push(s), sizes.length === 2 && resolve())));
+    return 0;
+  };
+  const tty = new WebSocket(`ws+unix://${socketPath}:${PODS}/web/exec?command=sh&tty=true&stdin=true&stdout=true&stderr=true`, ['v5.channel.k8s.io']);
+  await new Promise((r) => tty.on('open', r));
+  tty.send(Buffer.from([4, ...Buffer.from('{"Width":100,"Height":30}\n')]));
+  tty.send(Buffer.from([4, ...Buffer.from('not json')]));
+  tty.send(Buffer.from([4, ...Buffer.from('{"Width":120,"Height":40}')]));
+  await new Promise((r) => tty.on('close', r));
+  assert.deepEqual(sizes, [{ width: 100, height: 30 }, { width: 120, height: 40 }]);
   const plain = await req('GET', `${PODS}/web/exec?command=ls&stdout=true`);
   assert.equal(plain.status, 400);
   assert.equal(plain.json.message, 'Upgrade request required');

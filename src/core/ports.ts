@@ -121,10 +121,20 @@ export interface ExecRequest {
   timeoutMs?: number;
 }
 
+export interface TerminalSize {
+  width: number;
+  height: number;
+}
+
 export interface ExecStreams {
   stdin?: NodeJS.ReadableStream | null;
   stdout?: NodeJS.WritableStream | null;
   stderr?: NodeJS.WritableStream | null;
+  /**
+   * With tty: subscribes to terminal sizes; the latest size known so far is delivered at once.
+   * A TTY merges stderr into stdout.
+   */
+  onResize?: (listener: (size: TerminalSize) => void) => void;
 }
 
 export interface OciRuntime {

