@@ -13,7 +13,9 @@ import { TestDaemon, allRunning } from './helpers/test-daemon.js';
 import { readKubeconfig } from './helpers/https-api.js';
 
 const KUBECTL = '/usr/bin/kubectl';
+// kubectl 1.27 (SPDY only) sits beside the dispatcher in the Google Cloud SDK.
 const KUBECTL_127 = '/usr/lib/google-cloud-sdk/bin/kubectl.1.27';
+
 const haveKubectl = existsSync(KUBECTL);
 if (!haveKubectl) process.stderr.write('\n*** NO KUBECTL at /usr/bin/kubectl: the kubectl streaming e2e tests are SKIPPED ***\n\n');
 const opts = { skip: haveKubectl ? false : 'kubectl is not installed on this machine' };
@@ -116,3 +118,8 @@ test('kubectl exec -it: a real terminal, resize, exit code (WebSocket v5)', opts
   await ttyExec(KUBECTL);
 });
 
+
+test('kubectl 1.27 is where the SPDY tests expect it', opts, () => {
+  if (!existsSync(KUBECTL_127)) process.stderr.write(`*** ${KUBECTL_127} is missing: the kubectl 1.27 tests are skipped ***\n`);
+  assert.ok(true);
+});
