@@ -16,6 +16,7 @@ import type { RuntimeState } from './runtime-state.js';
 import type { EventInput } from '../core/events.js';
 import type { HookRunner } from './lifecycle-hooks.js';
 import type { Prober } from './prober-types.js';
+import { admitPod, type NodeResources } from '../core/admission.js';
 
 /** Safety-net relist period; exits normally arrive through inotify at once. */
 export const RELIST_PERIOD_MS = 5_000;
@@ -34,6 +35,8 @@ export interface NodeAgentDeps {
   events: { record(e: EventInput): void };
   hooks: HookRunner;
   prober: Prober;
+  /** The node's allocatable for admission (§10); without it every pod is admitted. */
+  allocatable?: NodeResources;
 }
 
 export class NodeAgent implements PodRuntimeAccess {
@@ -123,10 +126,22 @@ export class NodeAgent implements PodRuntimeAccess {
         hooks: this.d.hooks,
         prober: this.d.prober,
         onDone: (done) => this.workers.delete(done),
+        admit: (pod) => this.admit(pod),
       });
       this.workers.set(uid, w);
     }
     return w;
+  }
+
+  private admit(pod: Pod): { reason: string; message: string } | undefined {
+    if (!this.d.allocatable) return undefined;
+    const uid = pod.metadata?.uid;
+    const active: Pod[] = [];
+    for (const [u, w] of this.workers) {
+      const p = u === uid ? undefined : w.activePod;
+      if (p) active.push(p);
+    }
+    return admitPod(pod, active, this.d.allocatable);
   }
 
   /** Syncs a pod now (its ConfigMap or Secret changed, for example). */

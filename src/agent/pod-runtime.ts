@@ -23,6 +23,7 @@ import type { ImagePullManager } from './image-pull-manager.js';
 import { ContainerConfigError, resolveContainerEnv, type ConfigSource, type NodeAllocatable } from '../core/container-env.js';
 import { atomicVolumeKind, type AtomicVolumeWriter } from '../core/volume-payload.js';
 import { atomicVolumeDir, writeConfigVolumes } from './config-volumes.js';
+import { containerLinuxResources, containerOomScoreAdj, podCgroupConfig, restrictOomScoreAdj, type PodCgroupWriter } from '../core/pod-resources.js';
 
 /** The kubelet never stops a container with less than this after the stop signal. */
 export const MIN_GRACE_SECONDS = 2;
@@ -62,6 +63,19 @@ export interface PodRuntimeDeps {
   logs: ContainerLogs;
   /** kubelet clusterDNS/clusterDomain; without a cluster DNS ClusterFirst falls back to Default. */
   dns?: { clusterDNS?: string[]; clusterDomain?: string };
+  /** Requests/limits to cgroups (§10); without it containers get only the request-less defaults. */
+  resources?: PodResourcesDeps;
+}
+
+export interface PodResourcesDeps {
+  /** The node's memory capacity: the Burstable oom_score_adj is relative to it. */
+  memoryCapacityBytes: number;
+  /** memsw/swap accounting exists: containers then get swap = limit (no swap). */
+  swapAccounting: boolean;
+  /** Writes the pod-level cgroup's limits before the sandbox starts. */
+  podCgroups?: PodCgroupWriter;
+  /** Without CAP_SYS_RESOURCE: the daemon's own oom_score_adj, below which runc cannot go. */
+  oomScoreAdjFloor?: number;
 }
 
 /** The kubelet's limits on termination messages (pkg/kubelet/container/runtime.go). */
@@ -103,6 +117,7 @@ export class PodRuntime {
       [Annotations.sandboxId]: id,
     };
     try {
+      await this.d.resources?.podCgroups?.apply(layout.podCgroup(uid), podCgroupConfig(pod));
       const utsHostname = podUtsHostname(pod, dnsOptions);
       const netnsPath = hostNetwork ? undefined : await network.createNetns(id);
       const infra = (async () => {
@@ -290,6 +305,10 @@ export class PodRuntime {
         sharePid: pod.spec!.shareProcessNamespace === true,
         mounts,
         cgroupsPath: layout.containerCgroup(uid, id),
+        resources: containerLinuxResources(container, { swapAccounting: this.d.resources?.swapAccounting ?? false }),
+        ...(this.d.resources
+          ? { oomScoreAdj: restrictOomScoreAdj(containerOomScoreAdj(pod, container, this.d.resources.memoryCapacityBytes), this.d.resources.oomScoreAdjFloor) }
+          : {}),
         annotations: {
           [Annotations.podUid]: uid,
           [Annotations.podName]: pod.metadata!.name!,

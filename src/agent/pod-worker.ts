@@ -36,6 +36,8 @@ export interface PodWorkerDeps {
   prober: Prober;
   /** Called once the pod is gone from the host (and from the store). */
   onDone(uid: string): void;
+  /** Resource admission (§10): a rejection fails the pod before anything of it starts. */
+  admit?(pod: Pod): { reason: string; message: string } | undefined;
 }
 
 export const DEADLINE_EXCEEDED = {
@@ -65,6 +67,7 @@ export class PodWorker {
   private readonly messages = new Map<string, string>();
   private scheduledRecorded = false;
   private startedThisSync = false;
+  private admitted = false;
 
   private readonly killer: ContainerKiller;
 
@@ -158,6 +161,7 @@ export class PodWorker {
       this.event(pod, undefined, 'Normal', 'Scheduled', `Successfully assigned ${m.namespace}/${m.name} to ${pod.spec?.nodeName ?? ''}`, 'default-scheduler');
     }
     this.scheduledRecorded = true;
+    if (!this.admitted && this.rejectAtAdmission(pod)) return;
 
     const now = clock.now();
     const deadlineAt = activeDeadline(pod, now);
@@ -230,6 +234,37 @@ export class PodWorker {
     // A container that started may unblock the next step (the next init container, the app
     // containers after a sidecar): sync again, as the kubelet does on PLEG's ContainerStarted.
     if (this.startedThisSync) this.trigger();
+  }
+
+  // Admission ---------------------------------------------------------------------------------
+
+  /**
+   * Once per worker, synchronously (so two new pods are never admitted against the same free
+   * room). A pod with anything on the host, or a start time, was admitted in an earlier life of
+   * the daemon and is never rejected now.
+   */
+  private rejectAtAdmission(pod: Pod): boolean {
+    const view = this.d.state.view(this.uid);
+    const fresh = view.sandboxes.length === 0 && view.containers.length === 0 && !pod.status?.startTime;
+    const rejection = fresh ? this.d.admit?.(pod) : undefined;
+    if (!rejection) {
+      this.admitted = true;
+      return false;
+    }
+    this.failure = rejection;
+    this.d.logger.info('pod rejected at admission', { pod: pod.metadata!.name, reason: rejection.reason });
+    this.event(pod, undefined, 'Warning', rejection.reason, rejection.message);
+    this.writeStatus(pod, true);
+    return true;
+  }
+
+  /** The pod while it holds node resources: admitted (now or before a restart) and not finished. */
+  get activePod(): Pod | undefined {
+    const pod = this.pod;
+    if (!pod || this.done) return undefined;
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') return undefined;
+    return this.admitted || pod.status?.startTime ? pod : undefined;
   }
 
   /** Liveness/startup failures the prober reported: kill with the probe's grace; restart follows the policy. */

@@ -51,8 +51,8 @@ export const RESOURCES: ResourceInfo[] = [
   { group: '', version: 'v1', resource: 'configmaps', singular: 'configmap', kind: 'ConfigMap', namespaced: true, verbs: RWC, shortNames: ['cm'] },
   { group: '', version: 'v1', resource: 'secrets', singular: 'secret', kind: 'Secret', namespaced: true, verbs: RWC },
   {
-    group: '', version: 'v1', resource: 'nodes', singular: 'node', kind: 'Node', namespaced: false, verbs: ['get', 'list', 'watch', 'patch', 'update'], shortNames: ['no'],
-    subresources: [{ name: 'status', kind: 'Node', verbs: ['get', 'patch', 'update'] }],
+    group: '', version: 'v1', resource: 'nodes', singular: 'node', kind: 'Node', namespaced: false, verbs: ['get', 'list', 'watch'], shortNames: ['no'],
+    subresources: [{ name: 'status', kind: 'Node', verbs: ['get'] }],
   },
   { group: 'peapod.io', version: 'v1alpha1', resource: 'images', singular: 'image', kind: 'Image', namespaced: false, verbs: ['delete', 'get', 'list'] },
   { group: 'peapod.io', version: 'v1alpha1', resource: 'imageimports', singular: 'imageimport', kind: 'Image', namespaced: false, verbs: ['create'] },

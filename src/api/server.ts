@@ -17,6 +17,7 @@ import { addConfigMapRoutes } from './routes/configmaps.js';
 import { addEventRoutes } from './routes/events.js';
 import { addImageRoutes } from './routes/images.js';
 import { addNamespaceRoutes, ensureSystemNamespaces } from './routes/namespaces.js';
+import { addNodeRoutes } from './routes/nodes.js';
 import { addPodExecRoutes, ExecUpgrader, parseExecRequest } from './routes/pod-exec.js';
 import { addPodLogRoutes } from './routes/pod-log.js';
 import { addPodRoutes } from './routes/pods.js';
@@ -50,6 +51,7 @@ export function buildRouter(): Router {
   addImageRoutes(router);
   addConfigMapRoutes(router);
   addSecretRoutes(router);
+  addNodeRoutes(router);
   return router;
 }
 

@@ -18,6 +18,7 @@ const resources: ResourceInfo[] = [
   { apiVersion: 'v1', kind: 'Event', resource: 'events', namespaced: true },
   { apiVersion: 'v1', kind: 'ConfigMap', resource: 'configmaps', namespaced: true },
   { apiVersion: 'v1', kind: 'Secret', resource: 'secrets', namespaced: true },
+  { apiVersion: 'v1', kind: 'Node', resource: 'nodes', namespaced: false },
 ];
 
 /** Thrown for a kind the daemon does not serve; message as kubectl words it. */

@@ -11,6 +11,7 @@ import {
   podCgroupV2Files,
   podLimits,
   podRequests,
+  restrictOomScoreAdj,
   sharesToWeight,
 } from './pod-resources.js';
 
@@ -133,4 +134,10 @@ test('pod cgroup: shares from the effective request, quota and memory only when 
     ['pids/pids.max', '1024'],
   ]);
   assert.deepEqual(podCgroupV2Files(be), [['cpu.weight', '1'], ['cpu.max', 'max 100000'], ['memory.max', 'max'], ['pids.max', '1024']]);
+});
+
+test('restrictOomScoreAdj keeps a value at or above the floor, and anything without one', () => {
+  assert.equal(restrictOomScoreAdj(-997, 0), 0);
+  assert.equal(restrictOomScoreAdj(500, 0), 500);
+  assert.equal(restrictOomScoreAdj(-997, undefined), -997);
 });

@@ -117,11 +117,11 @@ export function podLimits(pod: Pod): ResourceAmounts {
 }
 
 /** OCI `linux.resources` in cgroup v1 terms; runc converts to v2 files itself. */
-export interface LinuxResources {
+export type LinuxResources = {
   cpu: { shares: number; period: number; quota?: number };
   memory?: { limit: number; swap?: number };
   pids?: { limit: number };
-}
+};
 
 export interface ContainerResourceOptions {
   /** memory+swap accounting exists (memory.memsw.* on v1, memory.swap.max on v2): no swap then. */
@@ -212,4 +212,18 @@ export function podCgroupV2Files(cfg: PodCgroupConfig): [string, string][] {
   ];
   if (cfg.pidsLimit !== undefined) files.push(['pids.max', String(cfg.pidsLimit)]);
   return files;
+}
+
+/** Writes the pod-level cgroup's limits; implemented in adapters/system/pod-cgroup.ts. */
+export interface PodCgroupWriter {
+  /** Creates `cgroupPath` where missing and writes `cfg`, before the pod's containers exist. */
+  apply(cgroupPath: string, cfg: PodCgroupConfig): Promise<void>;
+}
+
+/**
+ * containerd's restrict_oom_score_adj: without CAP_SYS_RESOURCE a process cannot go below its
+ * own oom_score_adj, and runc fails the container when it tries; such hosts get the floor.
+ */
+export function restrictOomScoreAdj(preferred: number, floor: number | undefined): number {
+  return floor !== undefined && preferred < floor ? floor : preferred;
 }

@@ -33,6 +33,9 @@ Flags:
                      recently used first (default 85; 100 disables image GC)
   --image-gc-low-threshold PCT    usage image GC frees down to (default 80)
   --minimum-image-ttl-duration D  age an unused image must reach before GC may remove it (default 2m)
+  --system-reserved cpu=Q,memory=Q  kept back from pods: allocatable = machine - reserved
+                     (admission rejects pods whose requests do not fit; default none)
+  --max-pods N       pods admitted at most (default 110)
   -h, --help         show this help
 `;
 

@@ -4,7 +4,7 @@
  * leaving every pod running.
  */
 import { mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
-import { cpus, networkInterfaces, totalmem } from 'node:os';
+import { cpus, hostname, networkInterfaces, totalmem } from 'node:os';
 import { statfsSync } from 'node:fs';
 import { Layout } from '../core/layout.js';
 import type { Logger } from '../core/logger.js';
@@ -40,6 +40,11 @@ import { createLogger } from './logger.js';
 import { parseNodeFlags, SERVE_USAGE, UsageError, type ListenAddress } from './config.js';
 import { startHttpsApi } from './https-api.js';
 import { IMAGE_GC_FLAGS, imageGCPolicyFromFlags } from './image-gc-flags.js';
+import { NODE_RESOURCE_FLAGS, nodeResourcesFromFlags, type NodeResourceFlags } from './node-flags.js';
+import { nodeCapacity } from '../core/admission.js';
+import { PodCgroupFiles, hasSwapAccounting } from '../adapters/system/pod-cgroup.js';
+import { machineResources, observeNode, oomScoreAdjFloor as readOomScoreAdjFloor, readNodeInfo, runtimeVersion } from '../adapters/system/node-info.js';
+import { NodeStatusReporter } from '../agent/node-status-reporter.js';
 import { ImageGCManager } from '../agent/image-gc-manager.js';
 import { filesystemUsage } from '../adapters/system/filesystem-usage.js';
 import { Annotations } from '../core/annotations.js';
@@ -49,9 +54,11 @@ import type { Pod } from '../core/types.js';
 export async function runDaemon(argv: string[]): Promise<number> {
   let parsed;
   let imageGC: ImageGCPolicy;
+  let nodeResources: NodeResourceFlags;
   try {
-    parsed = parseNodeFlags(argv, IMAGE_GC_FLAGS);
+    parsed = parseNodeFlags(argv, { ...IMAGE_GC_FLAGS, ...NODE_RESOURCE_FLAGS });
     imageGC = imageGCPolicyFromFlags(parsed.values);
+    nodeResources = nodeResourcesFromFlags(parsed.values);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`peapod serve: ${err.message}\n\n${SERVE_USAGE}`);
@@ -70,7 +77,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
   const logger = createLogger(parsed.logLevel);
   // A bug in one pod's sync must not take every pod's supervisor down: log it loudly, keep serving.
   process.on('unhandledRejection', (reason) => logger.error('unhandled rejection (a bug)', { err: reason instanceof Error ? reason.stack : String(reason) }));
-  const daemon = await startDaemon(new Layout(parsed.config), logger, { listen: parsed.listen, imageGC }).catch((err: unknown) => {
+  const daemon = await startDaemon(new Layout(parsed.config), logger, { listen: parsed.listen, imageGC, nodeResources }).catch((err: unknown) => {
     logger.error('start failed', { err: err instanceof Error ? err.message : String(err) });
     return undefined;
   });
@@ -89,7 +96,7 @@ export interface RunningDaemon {
   close(): Promise<void>;
 }
 
-export async function startDaemon(layout: Layout, logger: Logger, opts: { listen?: ListenAddress; imageGC?: ImageGCPolicy } = {}): Promise<RunningDaemon> {
+export async function startDaemon(layout: Layout, logger: Logger, opts: { listen?: ListenAddress; imageGC?: ImageGCPolicy; nodeResources?: NodeResourceFlags } = {}): Promise<RunningDaemon> {
   const started = Date.now();
   const config = layout.config;
   for (const dir of [layout.dataDir, layout.runDir]) mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -130,6 +137,9 @@ export async function startDaemon(layout: Layout, logger: Logger, opts: { listen
     ContainerStartError,
   );
   const hostIP = primaryHostIP(config.bridge);
+  const capacity = nodeCapacity(machineResources(), opts.nodeResources?.systemReserved, opts.nodeResources?.maxPods);
+  const oomScoreAdjFloor = await readOomScoreAdjFloor();
+  if (oomScoreAdjFloor !== undefined) logger.warn('no CAP_SYS_RESOURCE: container oom_score_adj is kept at or above the daemon\'s own', { floor: oomScoreAdjFloor });
   const podRuntime = new PodRuntime({
     layout,
     runtime,
@@ -149,6 +159,7 @@ export async function startDaemon(layout: Layout, logger: Logger, opts: { listen
     },
     volumeWriter: new AtomicWriter(),
     allocatable: nodeAllocatable(layout.dataDir),
+    resources: { memoryCapacityBytes: capacity.capacity.memoryBytes, swapAccounting: await hasSwapAccounting(), podCgroups: new PodCgroupFiles(), oomScoreAdjFloor },
     hostIP,
     logs: new CriLogReader(),
   });
@@ -165,7 +176,23 @@ export async function startDaemon(layout: Layout, logger: Logger, opts: { listen
     events,
     hooks: new HookRunner({ clock: systemClock, exec: (id, argv, timeoutMs) => execCapture(runtime, id, argv, timeoutMs), httpGet: httpGetStatus }),
     prober: new ProberManager({ clock: systemClock, exec: (id, argv, ms) => execCapture(runtime, id, argv, ms), network: new NetProber(), logger }),
+    allocatable: capacity.allocatable,
   });
+  const nodeStatus = new NodeStatusReporter({
+    store,
+    clock: systemClock,
+    logger,
+    capacity,
+    identity: {
+      name: config.nodeName,
+      hostIP,
+      hostname: hostname(),
+      kubeletVersion: 'v1.32.0-peapod',
+      nodeInfo: { ...(await readNodeInfo()), containerRuntimeVersion: await runtimeVersion(oci.name, oci.path) },
+    },
+    observe: () => observeNode(layout.dataDir),
+  });
+  await nodeStatus.start();
   await agent.start();
   const configWatcher = new ConfigWatcher({ store, podRuntime, nodeName: config.nodeName, logger, onReferenced: (uid) => agent.triggerPod(uid) });
   configWatcher.start();
@@ -210,6 +237,7 @@ export async function startDaemon(layout: Layout, logger: Logger, opts: { listen
         await logManager.stop();
         imageGC.stop();
         configWatcher.stop();
+        nodeStatus.stop();
         await agent.stop();
         store.close();
         rmSync(pidFile, { force: true });

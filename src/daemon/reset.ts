@@ -13,6 +13,7 @@ import { removeCgroupRoot } from '../adapters/system/cgroup-fs.js';
 import { unmountAllUnder } from '../adapters/system/mountinfo.js';
 import { killInstanceProcesses } from '../adapters/system/instance-processes.js';
 import { parseNodeFlags, UsageError } from './config.js';
+import { NODE_RESOURCE_FLAGS } from './node-flags.js';
 
 export const RESET_USAGE = `Usage: peapod reset --force [daemon flags]
 
@@ -30,7 +31,8 @@ Flags:
 export async function runReset(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseNodeFlags(argv, { force: { type: 'boolean', short: 'f' } });
+    // serve's resource flags are accepted and ignored, so one flag list serves both commands
+    parsed = parseNodeFlags(argv, { force: { type: 'boolean', short: 'f' }, ...NODE_RESOURCE_FLAGS });
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`peapod reset: ${err.message}\n\n${RESET_USAGE}`);

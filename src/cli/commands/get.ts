@@ -7,9 +7,10 @@ import { printObjects, type OutputFormat } from '../printers/object-output.js';
 import { podTable } from '../printers/pod-table.js';
 import { configMapTable, eventTable, namespaceTable, secretTable } from '../printers/simple-tables.js';
 import { resourceFor } from '../../client/resource-paths.js';
+import { nodeTable } from '../printers/node-table.js';
 import type { ConfigMap, Event, Secret } from 'kubernetes-types/core/v1.js';
 
-type Kind = 'Pod' | 'Namespace' | 'ConfigMap' | 'Secret' | 'Event';
+type Kind = 'Pod' | 'Namespace' | 'ConfigMap' | 'Secret' | 'Event' | 'Node';
 
 const resourceNames: Record<string, Kind> = {
   pods: 'Pod',
@@ -26,6 +27,9 @@ const resourceNames: Record<string, Kind> = {
   events: 'Event',
   event: 'Event',
   ev: 'Event',
+  nodes: 'Node',
+  node: 'Node',
+  no: 'Node',
 };
 
 export function parseResourceArg(arg: string | undefined, verb: string): { kind: Kind; name?: string } {
@@ -56,13 +60,14 @@ function render(ctx: CliContext, plan: GetPlan, objects: KubeObject[], header: b
   if (plan.kind === 'Namespace') return namespaceTable(objects as Namespace[], now, header);
   if (plan.kind === 'ConfigMap') return configMapTable(objects as ConfigMap[], now, header, plan.allNamespaces);
   if (plan.kind === 'Secret') return secretTable(objects as Secret[], now, header, plan.allNamespaces);
+  if (plan.kind === 'Node') return nodeTable(objects, now, header, output === 'wide');
   if (plan.kind === 'Event') return eventTable(objects as Event[], now, header, plan.allNamespaces);
   return podTable(objects as Pod[], { now, wide: output === 'wide', withNamespace: plan.allNamespaces, noHeaders: !header });
 }
 
 export const getCommand: Command = {
-  usage: 'get (pods|po|namespaces|ns|configmaps|cm|secrets|events|ev) [NAME...] [-n NS | -A] [-o wide|yaml|json|name] [-l SELECTOR] [-w]',
-  summary: 'List pods, namespaces, configmaps, secrets or events',
+  usage: 'get (pods|po|namespaces|ns|configmaps|cm|secrets|events|ev|nodes|no) [NAME...] [-n NS | -A] [-o wide|yaml|json|name] [-l SELECTOR] [-w]',
+  summary: 'List pods, namespaces, configmaps, secrets, events or nodes',
   flags: [
     { name: 'output', short: 'o', type: 'string', value: 'FORMAT', help: 'wide, yaml, json or name' },
     { name: 'selector', short: 'l', type: 'string', value: 'SELECTOR', help: 'label selector, e.g. app=web,tier!=db' },
@@ -114,7 +119,7 @@ export const getCommand: Command = {
     if (objects.length > 0) ctx.out(render(ctx, plan, objects, true));
     else if (names.length === 0 && !ctx.args.flags.watch) {
       if (output === 'yaml' || output === 'json') ctx.out(render(ctx, plan, [], true));
-      else ctx.err(kind !== 'Namespace' && !allNamespaces ? `No resources found in ${ctx.namespace} namespace.\n` : 'No resources found\n');
+      else ctx.err(kind !== 'Namespace' && kind !== 'Node' && !allNamespaces ? `No resources found in ${ctx.namespace} namespace.\n` : 'No resources found\n');
     }
     if (!ctx.args.flags.watch || failed) return failed ? 1 : 0;
 

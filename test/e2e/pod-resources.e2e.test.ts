@@ -1,0 +1,276 @@
+/**
+ * Resources, QoS, OOM and admission (issue 4 items 5 and 6; pod-semantics §10, §14 scenarios
+ * 45-47) against a real daemon and runc on this cgroup v1 hybrid host: the limits are read from
+ * the cgroup files, oom_score_adj from inside the container. The daemon runs with
+ * --system-reserved cpu=500m,memory=1Gi so that allocatable differs from capacity.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { promisify } from 'node:util';
+import { TestDaemon, allRunning, collect, peapodBin, podManifest } from './helpers/test-daemon.js';
+import { resourceFor } from '../../src/client/resource-paths.js';
+import type { Container, KubeObject, Pod } from '../../src/core/types.js';
+
+const image = 'localhost/busybox:latest';
+const MiB = 1024 * 1024;
+const CPU_CAPACITY = cpus().length * 1000;
+const CPU_ALLOCATABLE = CPU_CAPACITY - 500;
+let d: TestDaemon;
+
+before(async () => {
+  d = new TestDaemon();
+  d.flags.push('--system-reserved', 'cpu=500m,memory=1Gi');
+  await d.start();
+  await d.importBusybox();
+});
+after(async () => {
+  await d?.cleanup();
+});
+
+function cgroupFile(controller: string, cgroupPath: string, file: string): string {
+  return readFileSync(`/sys/fs/cgroup/${controller}${cgroupPath}/${file}`, 'utf8').trim();
+}
+
+/**
+ * -997, unless the daemon lacks CAP_SYS_RESOURCE (this VM): then it cannot go below its own value
+ * and clamps to it, as containerd's restrict_oom_score_adj does.
+ */
+function expectedGuaranteedAdj(): number {
+  const pid = readFileSync(`${d.layout.runDir}/peapod.pid`, 'utf8').trim();
+  const eff = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1];
+  if ((BigInt(`0x${eff}`) >> 24n) & 1n) return -997;
+  return Math.max(-997, Number(readFileSync(`/proc/${pid}/oom_score_adj`, 'utf8').trim()));
+}
+
+function containerId(pod: Pod, index = 0): string {
+  return pod.status!.containerStatuses![index].containerID!.replace(/^peapod:\/\//, '');
+}
+
+async function execText(pod: string, command: string[]): Promise<string> {
+  const out = collect();
+  await d.client.exec('default', pod, { command, stdout: out.stream });
+  return out.text().trim();
+}
+
+async function remove(name: string): Promise<void> {
+  await d.client.deletePod('default', name, { gracePeriodSeconds: 0 }).catch(() => {});
+  await d.waitForPodGone(name);
+}
+
+const sleeper = (resources?: Container['resources']): Container => ({
+  name: 'main',
+  image,
+  command: ['sleep', '3600'],
+  ...(resources ? { resources } : {}),
+});
+
+describe('pod resources', { concurrency: 6 }, () => {
+  test('§14.45 Burstable: cpu.shares 256, cfs quota 50000/100000, memory 128Mi (no swap), on the container and the pod cgroup', async () => {
+    await d.client.createPod('default', podManifest('burstable', { containers: [sleeper({ requests: { cpu: '250m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } })] }));
+    try {
+      const pod = await d.waitForPod('burstable', allRunning);
+      assert.equal(pod.status!.qosClass, 'Burstable');
+      const ctr = d.layout.containerCgroup(pod.metadata!.uid!, containerId(pod));
+      assert.equal(cgroupFile('cpu', ctr, 'cpu.shares'), '256');
+      assert.equal(cgroupFile('cpu', ctr, 'cpu.cfs_quota_us'), '50000');
+      assert.equal(cgroupFile('cpu', ctr, 'cpu.cfs_period_us'), '100000');
+      assert.equal(cgroupFile('memory', ctr, 'memory.limit_in_bytes'), String(128 * MiB));
+      if (existsSync(`/sys/fs/cgroup/memory${ctr}/memory.memsw.limit_in_bytes`)) {
+        assert.equal(cgroupFile('memory', ctr, 'memory.memsw.limit_in_bytes'), String(128 * MiB));
+      }
+      const podCg = d.layout.podCgroup(pod.metadata!.uid!);
+      assert.equal(cgroupFile('cpu', podCg, 'cpu.shares'), '256');
+      assert.equal(cgroupFile('cpu', podCg, 'cpu.cfs_quota_us'), '50000');
+      assert.equal(cgroupFile('memory', podCg, 'memory.limit_in_bytes'), String(128 * MiB));
+      const adj = Number(await execText('burstable', ['cat', '/proc/1/oom_score_adj']));
+      assert.equal(adj, Math.min(999, Math.max(3, 1000 - Math.floor((1000 * 64 * MiB) / totalmem()))));
+      assert.ok(adj >= 3 && adj <= 999);
+    } finally {
+      await remove('burstable');
+    }
+  });
+
+  test('§14.45 Guaranteed: request = limit ⇒ oom_score_adj -997, shares and quota from the one value', async () => {
+    await d.client.createPod('default', podManifest('guaranteed', { containers: [sleeper({ limits: { cpu: '100m', memory: '48Mi' } })] }));
+    try {
+      const pod = await d.waitForPod('guaranteed', allRunning);
+      assert.equal(pod.status!.qosClass, 'Guaranteed');
+      const ctr = d.layout.containerCgroup(pod.metadata!.uid!, containerId(pod));
+      assert.equal(cgroupFile('cpu', ctr, 'cpu.shares'), '102');
+      assert.equal(cgroupFile('cpu', ctr, 'cpu.cfs_quota_us'), '10000');
+      assert.equal(cgroupFile('memory', ctr, 'memory.limit_in_bytes'), String(48 * MiB));
+      assert.equal(await execText('guaranteed', ['cat', '/proc/1/oom_score_adj']), String(expectedGuaranteedAdj()));
+    } finally {
+      await remove('guaranteed');
+    }
+  });
+
+  test('§14.45 BestEffort: no resources ⇒ shares 2, no quota, no memory limit, oom_score_adj 1000', async () => {
+    await d.client.createPod('default', podManifest('besteffort', { containers: [sleeper()] }));
+    try {
+      const pod = await d.waitForPod('besteffort', allRunning);
+      assert.equal(pod.status!.qosClass, 'BestEffort');
+      const ctr = d.layout.containerCgroup(pod.metadata!.uid!, containerId(pod));
+      assert.equal(cgroupFile('cpu', ctr, 'cpu.shares'), '2');
+      assert.equal(cgroupFile('cpu', ctr, 'cpu.cfs_quota_us'), '-1');
+      assert.ok(Number(cgroupFile('memory', ctr, 'memory.limit_in_bytes')) > 1e15, 'no memory limit');
+      assert.equal(cgroupFile('cpu', d.layout.podCgroup(pod.metadata!.uid!), 'cpu.shares'), '2');
+      assert.equal(await execText('besteffort', ['cat', '/proc/1/oom_score_adj']), '1000');
+    } finally {
+      await remove('besteffort');
+    }
+  });
+
+  test('§14.46 OOMKilled: the main process over a 32Mi limit ⇒ terminated OOMKilled 137; Always ⇒ restarts, then CrashLoopBackOff', async () => {
+    const oom = (restartPolicy: 'Never' | 'Always'): Pod =>
+      podManifest(`oom-${restartPolicy.toLowerCase()}`, {
+        restartPolicy,
+        containers: [{ name: 'hog', image, command: ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1'], resources: { limits: { memory: '32Mi' } } }],
+      });
+    await d.client.createPod('default', oom('Never'));
+    await d.client.createPod('default', oom('Always'));
+    try {
+      const never = await d.waitForPod('oom-never', (p) => p.status?.phase === 'Failed', 30_000);
+      const t = never.status!.containerStatuses![0].state!.terminated!;
+      assert.equal(t.reason, 'OOMKilled');
+      assert.equal(t.exitCode, 137);
+      const always = await d.waitForPod(
+        'oom-always',
+        (p) => {
+          const c = p.status?.containerStatuses?.[0];
+          return (c?.restartCount ?? 0) >= 1 && c?.lastState?.terminated?.reason === 'OOMKilled' && c.state?.waiting?.reason === 'CrashLoopBackOff';
+        },
+        45_000,
+      );
+      assert.equal(always.status!.containerStatuses![0].lastState!.terminated!.exitCode, 137);
+    } finally {
+      await Promise.all([remove('oom-never'), remove('oom-always')]);
+    }
+  });
+
+  test('§14.46 a child killed by the OOM killer: the container keeps running and is not OOMKilled', async () => {
+    const script = 'dd if=/dev/zero of=/dev/null bs=64M count=1; echo dd-rc=$?; exec sleep 3600';
+    await d.client.createPod('default', podManifest('oom-child', { containers: [{ name: 'sh', image, command: ['sh', '-c', script], resources: { limits: { memory: '32Mi' } } }] }));
+    try {
+      await d.waitForPod('oom-child', allRunning);
+      const deadline = Date.now() + 15_000;
+      let logs = '';
+      while (Date.now() < deadline && !logs.includes('dd-rc=')) {
+        logs = await d.logs('oom-child', 'sh');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.match(logs, /dd-rc=137/);
+      await new Promise((r) => setTimeout(r, 1500)); // a relist or exit event would have shown by now
+      const pod = await d.client.getPod('default', 'oom-child');
+      const c = pod.status!.containerStatuses![0];
+      assert.ok(c.state?.running, `still running: ${JSON.stringify(c.state)}`);
+      assert.equal(c.restartCount, 0);
+      assert.equal(c.lastState?.terminated, undefined);
+    } finally {
+      await remove('oom-child');
+    }
+  });
+
+  test('§14.47 admission: more memory than the node has ⇒ Failed OutOfmemory, nothing started; a smaller request runs', async () => {
+    const big = 2 * totalmem();
+    const ask = (name: string, memory: string): Pod => podManifest(name, { containers: [sleeper({ requests: { memory } })] });
+    await d.client.createPod('default', ask('too-big', String(big)));
+    try {
+      const pod = await d.waitForPod('too-big', (p) => p.status?.phase === 'Failed');
+      assert.equal(pod.status!.reason, 'OutOfmemory');
+      assert.match(
+        pod.status!.message!,
+        new RegExp(`^Pod was rejected: Node didn't have enough resource: memory, requested: ${big}, used: \\d+, capacity: ${totalmem() - 1024 ** 3}$`),
+      );
+      for (const c of pod.status!.containerStatuses ?? []) {
+        assert.equal(c.containerID, undefined);
+        assert.ok(c.state?.waiting, `never started: ${JSON.stringify(c.state)}`);
+      }
+      assert.equal(existsSync(`/sys/fs/cgroup/memory${d.layout.podCgroup(pod.metadata!.uid!)}`), false, 'no pod cgroup');
+      const events = await d.client.listEvents('default', { fieldSelector: `involvedObject.name=too-big` });
+      assert.ok(events.items.some((e) => (e as { reason?: string }).reason === 'OutOfmemory'));
+      // Stays rejected: no later sync starts it.
+      await new Promise((r) => setTimeout(r, 1000));
+      const again = await d.client.getPod('default', 'too-big');
+      assert.equal(again.status!.phase, 'Failed');
+      assert.ok((again.status!.containerStatuses ?? []).every((c) => c.containerID === undefined));
+
+      await d.client.createPod('default', ask('fits', '64Mi'));
+      await d.waitForPod('fits', allRunning);
+    } finally {
+      await Promise.all([remove('too-big'), remove('fits')]);
+    }
+  });
+
+  test('§14.47 admission: cpu above allocatable, and an init container plus the sidecar before it', async () => {
+    await d.client.createPod('default', podManifest('cpu-hog', { containers: [sleeper({ requests: { cpu: String(CPU_CAPACITY / 1000 + 1) } })] }));
+    const sidecarCpu = Math.floor(CPU_ALLOCATABLE / 2);
+    const initCpu = CPU_ALLOCATABLE - sidecarCpu + 1;
+    await d.client.createPod(
+      'default',
+      podManifest('init-hog', {
+        initContainers: [
+          { name: 'side', image, command: ['sleep', '3600'], restartPolicy: 'Always', resources: { requests: { cpu: `${sidecarCpu}m` } } },
+          { name: 'init', image, command: ['true'], resources: { requests: { cpu: `${initCpu}m` } } },
+        ],
+        containers: [sleeper({ requests: { cpu: '10m' } })],
+      }),
+    );
+    try {
+      const hog = await d.waitForPod('cpu-hog', (p) => p.status?.phase === 'Failed');
+      assert.equal(hog.status!.reason, 'OutOfcpu');
+      assert.match(hog.status!.message!, new RegExp(`^Pod was rejected: Node didn't have enough resource: cpu, requested: ${CPU_CAPACITY + 1000}, used: \\d+, capacity: ${CPU_ALLOCATABLE}$`));
+      const init = await d.waitForPod('init-hog', (p) => p.status?.phase === 'Failed');
+      assert.equal(init.status!.reason, 'OutOfcpu');
+      assert.match(init.status!.message!, new RegExp(`cpu, requested: ${sidecarCpu + initCpu}, used: \\d+, capacity: ${CPU_ALLOCATABLE}$`));
+      for (const c of [...(init.status!.initContainerStatuses ?? []), ...(init.status!.containerStatuses ?? [])]) assert.equal(c.containerID, undefined);
+    } finally {
+      await Promise.all([remove('cpu-hog'), remove('init-hog')]);
+    }
+  });
+
+  test('the Node: capacity, allocatable minus --system-reserved, conditions, nodeInfo; refreshed; peapod get nodes', async () => {
+    const nodes = await d.client.listObjects<KubeObject>(resourceFor('v1', 'Node'), undefined);
+    assert.equal(nodes.items.length, 1);
+    const node = nodes.items[0];
+    type NodeStatus = {
+      capacity: Record<string, string>;
+      allocatable: Record<string, string>;
+      conditions: { type: string; status: string; lastHeartbeatTime: string }[];
+      nodeInfo: Record<string, string>;
+      addresses: { type: string; address: string }[];
+    };
+    const s = node.status as NodeStatus;
+    assert.equal(s.capacity.cpu, String(CPU_CAPACITY / 1000));
+    assert.equal(s.allocatable.cpu, `${CPU_ALLOCATABLE}m`);
+    assert.equal(s.capacity.pods, '110');
+    assert.equal(s.capacity.memory, `${totalmem() / 1024}Ki`);
+    assert.equal(s.allocatable.memory, `${totalmem() / 1024 - 1024 * 1024}Ki`);
+    assert.deepEqual(
+      s.conditions.map((c) => `${c.type}=${c.status}`),
+      ['MemoryPressure=False', 'DiskPressure=False', 'PIDPressure=False', 'Ready=True'],
+    );
+    assert.equal(s.nodeInfo.kernelVersion, release());
+    assert.match(s.nodeInfo.containerRuntimeVersion, /^runc:\/\/\d/);
+    assert.ok(s.addresses.some((a) => a.type === 'InternalIP'));
+    const single = await d.client.getObject<KubeObject>('v1', 'Node', undefined, node.metadata!.name!);
+    assert.equal(single.metadata!.name, node.metadata!.name);
+
+    const { stdout } = await promisify(execFile)(peapodBin, ['get', 'nodes'], { env: { ...process.env, PEAPOD_SOCKET: d.socket } });
+    assert.match(stdout, /^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\n/);
+    assert.match(stdout, new RegExp(`^${node.metadata!.name}\\s+Ready\\s+<none>`, 'm'));
+
+    const beat = s.conditions[3].lastHeartbeatTime;
+    const deadline = Date.now() + 15_000;
+    let later = beat;
+    while (Date.now() < deadline && later === beat) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const n = await d.client.getObject<KubeObject>('v1', 'Node', undefined, node.metadata!.name!);
+      later = (n.status as NodeStatus).conditions[3].lastHeartbeatTime;
+    }
+    assert.notEqual(later, beat, 'the heartbeat moves within ~10 s');
+  });
+});
