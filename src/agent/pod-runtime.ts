@@ -115,6 +115,8 @@ export class PodRuntime {
       [Annotations.containerType]: 'sandbox',
       [Annotations.containerName]: 'POD',
       [Annotations.sandboxId]: id,
+      // No CNI record to ask after a daemon restart: the sandbox carries its (the node's) IP.
+      ...(hostNetwork ? { [Annotations.hostNetworkIP]: this.d.hostIP ?? '' } : {}),
     };
     try {
       await this.d.resources?.podCgroups?.apply(layout.podCgroup(uid), podCgroupConfig(pod));
@@ -320,6 +322,7 @@ export class PodRuntime {
           [Annotations.containerHash]: containerHash(container),
           [Annotations.image]: imageName,
           [Annotations.imageId]: image.repoDigests[0] ?? `${imageName.replace(/:[^:/]+$/, '')}@${image.id}`,
+          [Annotations.imageConfigId]: image.id,
           [Annotations.stopSignal]: image.config.StopSignal ?? 'SIGTERM',
         },
       });
