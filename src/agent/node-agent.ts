@@ -17,6 +17,7 @@ import type { EventInput } from '../core/events.js';
 import type { HookRunner } from './lifecycle-hooks.js';
 import type { Prober } from './prober-types.js';
 import { admitPod, type NodeResources } from '../core/admission.js';
+import { sysctlRejection } from '../core/security-context.js';
 
 /** Safety-net relist period; exits normally arrive through inotify at once. */
 export const RELIST_PERIOD_MS = 5_000;
@@ -133,7 +134,10 @@ export class NodeAgent implements PodRuntimeAccess {
     return w;
   }
 
+  /** The kubelet's admit handlers in order: sysctls first, then resources. */
   private admit(pod: Pod): { reason: string; message: string } | undefined {
+    const sysctls = sysctlRejection(pod);
+    if (sysctls) return sysctls;
     if (!this.d.allocatable) return undefined;
     const uid = pod.metadata?.uid;
     const active: Pod[] = [];

@@ -202,6 +202,14 @@ describe('security context', { concurrency: 4 }, () => {
     assert.equal(await sh('sysctl', 'cat /proc/sys/kernel/shm_rmid_forced /proc/sys/net/ipv4/ip_local_port_range'), '1\n40000\t50000\n');
   });
 
+  test('an unsafe sysctl rejects the pod at admission: Failed, SysctlForbidden, nothing started', async () => {
+    await d.client.createPod('default', podManifest('unsafe-sysctl', { securityContext: { sysctls: [{ name: 'net.core.somaxconn', value: '1024' }] }, containers: [sleeper()] }));
+    const p = await d.waitForPod('unsafe-sysctl', (x) => x.status?.phase === 'Failed');
+    assert.equal(p.status!.reason, 'SysctlForbidden');
+    assert.match(p.status!.message!, /^Pod was rejected: forbidden sysctl: "net.core.somaxconn" not allowlisted/);
+    assert.equal(p.status!.containerStatuses?.[0]?.containerID, undefined);
+  });
+
   test('§14.50 runAsNonRoot with a root image, and with a named image user', async () => {
     await d.client.createPod('default', podManifest('nonroot', { securityContext: { runAsNonRoot: true }, containers: [sleeper()] }));
     await d.client.createPod('default', podManifest('nonroot-name', { securityContext: { runAsNonRoot: true }, containers: [sleeper({ image: appImage })] }));
