@@ -22,6 +22,7 @@ import { addPodExecRoutes, ExecUpgrader, parseExecRequest } from './routes/pod-e
 import { addPodLogRoutes } from './routes/pod-log.js';
 import { addPodRoutes } from './routes/pods.js';
 import { addSecretRoutes } from './routes/secrets.js';
+import { isSpdyUpgrade, serveSpdyExec } from './spdy/spdy-exec.js';
 import { toStatus } from './status.js';
 import { negotiateBody } from './table.js';
 import { addOpenApiRoutes } from './openapi.js';
@@ -105,7 +106,8 @@ export function createApiServer(depsIn: ApiDeps): ApiServer {
       if (!m) throw new NotFoundError('the server could not find the requested resource');
       const params = { namespace: decodeURIComponent(m[1]), name: decodeURIComponent(m[2]) };
       const spec = parseExecRequest(deps, params, url.searchParams);
-      exec.handle(deps, req, socket, head, spec);
+      if (isSpdyUpgrade(req)) serveSpdyExec(deps, req, socket, head, spec);
+      else exec.handle(deps, req, socket, head, spec);
     } catch (err) {
       const status = toStatus(err, deps.logger);
       const body = JSON.stringify(status);

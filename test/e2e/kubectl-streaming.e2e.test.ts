@@ -19,6 +19,7 @@ const KUBECTL_127 = '/usr/lib/google-cloud-sdk/bin/kubectl.1.27';
 const haveKubectl = existsSync(KUBECTL);
 if (!haveKubectl) process.stderr.write('\n*** NO KUBECTL at /usr/bin/kubectl: the kubectl streaming e2e tests are SKIPPED ***\n\n');
 const opts = { skip: haveKubectl ? false : 'kubectl is not installed on this machine' };
+const opts127 = { skip: !haveKubectl ? 'kubectl is not installed' : existsSync(KUBECTL_127) ? false : `no ${KUBECTL_127}` };
 
 let d: TestDaemon;
 let cacheN = 0;
@@ -119,7 +120,29 @@ test('kubectl exec -it: a real terminal, resize, exit code (WebSocket v5)', opts
 });
 
 
-test('kubectl 1.27 is where the SPDY tests expect it', opts, () => {
-  if (!existsSync(KUBECTL_127)) process.stderr.write(`*** ${KUBECTL_127} is missing: the kubectl 1.27 tests are skipped ***\n`);
-  assert.ok(true);
+const SPDY = { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' };
+
+test('exec over SPDY/3.1 (kubectl 1.32 with WebSockets off): stdout, stderr, stdin, exit code', opts, async () => {
+  const r = await kubectl(['exec', 'web', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3'], { env: SPDY });
+  assert.equal(r.code, 3, r.stderr);
+  assert.equal(r.stdout, 'out\n');
+  assert.match(r.stderr, /^err$/m);
+  assert.match(r.stderr, /command terminated with exit code 3/);
+  const piped = await kubectl(['exec', '-i', 'web', '--', 'cat'], { env: SPDY, stdin: 'piped through spdy\n' });
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.equal(piped.stdout, 'piped through spdy\n');
+});
+
+test('kubectl exec -it over SPDY: terminal, resize, exit code', opts, async () => {
+  await ttyExec(KUBECTL, SPDY);
+});
+
+test('kubectl 1.27 (SPDY only): exec, exec -i, exec -it', opts127, async () => {
+  const r = await kubectl(['exec', 'web', '--', 'echo', 'hi'], { bin: KUBECTL_127 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'hi\n');
+  const piped = await kubectl(['exec', '-i', 'web', '--', 'sh', '-c', 'cat; exit 4'], { bin: KUBECTL_127, stdin: 'x'.repeat(200_000) });
+  assert.equal(piped.code, 4, piped.stderr);
+  assert.equal(piped.stdout.length, 200_000);
+  await ttyExec(KUBECTL_127);
 });
