@@ -187,7 +187,10 @@ export class CniNetwork implements PodNetwork {
     if (res.exitCode !== 0 && !/Cannot find device|does not exist/i.test(res.stderr)) {
       throw new Error(`ip link del ${bridge} failed: ${res.stderr.trim()}`);
     }
-    await sweepIptables(this.layout.cniNetworkName, { podCidr, sharedChains: true });
+    // The CNI-HOSTPORT-* and CNI-FORWARD/CNI-ADMIN chains are shared by every portmap/firewall
+    // user on the host (another peapod instance, a CNI-based podman): removing them while one of
+    // those is inside an ADD breaks its pod. They are left in place, empty of our rules.
+    await sweepIptables(this.layout.cniNetworkName, { podCidr, sharedChains: false });
     await rm(this.layout.ipamDir, { recursive: true, force: true });
     await rm(this.layout.cniStateDir, { recursive: true, force: true });
   }
