@@ -23,6 +23,7 @@ import { addPodLogRoutes } from './routes/pod-log.js';
 import { addPodRoutes } from './routes/pods.js';
 import { addSecretRoutes } from './routes/secrets.js';
 import { isSpdyUpgrade, serveSpdyExec } from './spdy/spdy-exec.js';
+import { PortForwardUpgrader } from './spdy/spdy-port-forward.js';
 import { toStatus } from './status.js';
 import { negotiateBody } from './table.js';
 import { addOpenApiRoutes } from './openapi.js';
@@ -66,6 +67,7 @@ export function createApiServer(depsIn: ApiDeps): ApiServer {
   const streams = new Set<() => void>();
   const sockets = new Set<Socket | Duplex>();
   const exec = new ExecUpgrader();
+  const portForward = new PortForwardUpgrader();
   ensureSystemNamespaces(deps.store);
   const stopLifecycle = startNamespaceLifecycle(deps.store, deps.clock, deps.logger);
 
@@ -102,6 +104,8 @@ export function createApiServer(depsIn: ApiDeps): ApiServer {
   const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     try {
       const url = new URL(req.url ?? '/', 'http://peapod');
+      const pf = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward$/.exec(url.pathname);
+      if (pf) return portForward.handle(deps, req, socket, head, { namespace: decodeURIComponent(pf[1]), name: decodeURIComponent(pf[2]) });
       const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
       if (!m) throw new NotFoundError('the server could not find the requested resource');
       const params = { namespace: decodeURIComponent(m[1]), name: decodeURIComponent(m[2]) };
@@ -136,6 +140,7 @@ export function createApiServer(depsIn: ApiDeps): ApiServer {
       stopLifecycle();
       for (const end of [...streams]) end();
       exec.close();
+      portForward.close();
       if (!server.listening) {
         resolve();
         return;

@@ -2,11 +2,11 @@
  * The streaming subresources with the real kubectl over HTTPS: `exec -it` through a
  * pseudo-terminal (node-pty) with resize and the exit code, exec over SPDY/3.1 (kubectl 1.32 with
  * WebSockets off, and kubectl 1.27, which speaks only SPDY), and port-forward over WebSocket and
- * SPDY to a pod's httpd. Skips, saying so, on a machine without kubectl.
+ * SPDY to a pod's two httpd ports with concurrent connections. Skips, saying so, on a machine without kubectl.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import pty from 'node-pty';
 import { TestDaemon, allRunning } from './helpers/test-daemon.js';
@@ -64,9 +64,10 @@ spec:
   containers:
   - name: httpd
     image: localhost/busybox:latest
-    command: ["sh", "-c", "mkdir -p /www && echo hello-from-pod > /www/index.html && exec httpd -f -p 80 -h /www"]
+    command: ["sh", "-c", "mkdir -p /www /www2 && echo hello-from-pod > /www/index.html && echo second-port > /www2/index.html && httpd -p 81 -h /www2 && exec httpd -f -p 80 -h /www"]
     ports:
     - containerPort: 80
+    - containerPort: 81
 `;
 
 before(async () => {
@@ -145,4 +146,47 @@ test('kubectl 1.27 (SPDY only): exec, exec -i, exec -it', opts127, async () => {
   assert.equal(piped.code, 4, piped.stderr);
   assert.equal(piped.stdout.length, 200_000);
   await ttyExec(KUBECTL_127);
+});
+
+/** Starts `kubectl port-forward pod/web :80 :81` (kubectl picks the local ports) and reads them back. */
+async function portForward(bin: string, extraEnv: Record<string, string>): Promise<{ child: ChildProcess; ports: Map<number, number>; output: () => string }> {
+  const child = spawn(bin, ['port-forward', 'pod/web', ':80', ':81'], { env: env(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  await until(() => out, /127\.0\.0\.1:\d+ -> 80[\s\S]*127\.0\.0\.1:\d+ -> 81|127\.0\.0\.1:\d+ -> 81[\s\S]*127\.0\.0\.1:\d+ -> 80/, 'kubectl to listen');
+  const ports = new Map<number, number>();
+  for (const m of out.matchAll(/127\.0\.0\.1:(\d+) -> (\d+)/g)) ports.set(Number(m[2]), Number(m[1]));
+  return { child, ports, output: () => out };
+}
+
+async function checkPortForward(bin: string, extraEnv: Record<string, string> = {}): Promise<void> {
+  const pf = await portForward(bin, extraEnv);
+  try {
+    const get = async (port: number): Promise<string> => {
+      const res = await fetch(`http://127.0.0.1:${pf.ports.get(port)}/`, { signal: AbortSignal.timeout(10_000) });
+      assert.equal(res.status, 200);
+      return res.text();
+    };
+    assert.equal(await get(80), 'hello-from-pod\n');
+    assert.equal(await get(81), 'second-port\n');
+    // Concurrent connections on both ports, each its own pair of streams.
+    const many = await Promise.all(Array.from({ length: 12 }, (_, i) => get(i % 2 ? 81 : 80)));
+    assert.deepEqual(many, Array.from({ length: 12 }, (_, i) => (i % 2 ? 'second-port\n' : 'hello-from-pod\n')));
+    assert.equal(pf.child.exitCode, null, `kubectl port-forward exited:\n${pf.output()}`);
+  } finally {
+    pf.child.kill('SIGTERM');
+  }
+}
+
+test('kubectl port-forward over SPDY tunnelled in WebSocket: two ports, concurrent connections', opts, async () => {
+  await checkPortForward(KUBECTL);
+});
+
+test('kubectl port-forward over plain SPDY (WebSockets off)', opts, async () => {
+  await checkPortForward(KUBECTL, { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' });
+});
+
+test('kubectl 1.27 port-forward (SPDY only)', opts127, async () => {
+  await checkPortForward(KUBECTL_127);
 });
