@@ -54,8 +54,23 @@ export async function errorFromResponse(res: IncomingMessage): Promise<PeapodErr
   return statusToError(parseBody(await readAll(res)), res.statusCode ?? 500);
 }
 
-/** Sends the request and resolves with the response head, whatever its status. */
-export function open(transport: Transport, opts: CallOptions): Promise<IncomingMessage> {
+/**
+ * Sends the request and resolves with the response head, whatever its status. A kept-alive
+ * connection the daemon closed just as we reused it (its idle timeout) fails with ECONNRESET or
+ * EPIPE before any answer: that request never reached the daemon, so it is sent again once.
+ */
+export async function open(transport: Transport, opts: CallOptions): Promise<IncomingMessage> {
+  try {
+    return await openOnce(transport, opts);
+  } catch (err) {
+    if (!(err instanceof StaleConnectionError)) throw err;
+    return openOnce(transport, opts);
+  }
+}
+
+class StaleConnectionError extends Error {}
+
+function openOnce(transport: Transport, opts: CallOptions): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
     const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
@@ -65,7 +80,11 @@ export function open(transport: Transport, opts: CallOptions): Promise<IncomingM
     }
     const req = transport.request({ method: opts.method, path: opts.path, headers, signal: opts.signal });
     req.on('response', resolve);
-    req.on('error', (err) => reject(connectionError(transport, err)));
+    req.on('error', (err) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) reject(new StaleConnectionError(String(code)));
+      else reject(connectionError(transport, err));
+    });
     req.end(payload);
   });
 }
