@@ -28,6 +28,17 @@ import { containerLinuxResources, containerOomScoreAdj, podCgroupConfig, restric
 /** The kubelet never stops a container with less than this after the stop signal. */
 export const MIN_GRACE_SECONDS = 2;
 
+/** A volume could not be set up: the kubelet's FailedMount, and the pod waits in ContainerCreating. */
+export class VolumeMountError extends Error {
+  constructor(
+    readonly volume: string,
+    detail: string,
+  ) {
+    super(`MountVolume.SetUp failed for volume "${volume}" : ${detail}`);
+    this.name = 'VolumeMountError';
+  }
+}
+
 export class ContainerStartError extends Error {
   constructor(
     readonly reason: string,
@@ -173,11 +184,15 @@ export class PodRuntime {
     const uid = pod.metadata!.uid!;
     await this.d.host.ensureShm(uid);
     for (const v of pod.spec!.volumes ?? []) {
-      if (v.emptyDir) {
-        const size = v.emptyDir.sizeLimit !== undefined ? parseMemoryBytes(String(v.emptyDir.sizeLimit)) : undefined;
-        await this.d.host.ensureEmptyDir(uid, v.name, v.emptyDir.medium ?? '', size, pod.spec!.securityContext?.fsGroup);
-      } else if (v.hostPath) {
-        await this.d.host.checkHostPath(v.hostPath.path, (v.hostPath.type ?? '') as never);
+      try {
+        if (v.emptyDir) {
+          const size = v.emptyDir.sizeLimit !== undefined ? parseMemoryBytes(String(v.emptyDir.sizeLimit)) : undefined;
+          await this.d.host.ensureEmptyDir(uid, v.name, v.emptyDir.medium ?? '', size, pod.spec!.securityContext?.fsGroup);
+        } else if (v.hostPath) {
+          await this.d.host.checkHostPath(v.hostPath.path, (v.hostPath.type ?? '') as never);
+        }
+      } catch (err) {
+        throw new VolumeMountError(v.name, errorText(err));
       }
     }
     await this.refreshConfigVolumes(pod, true);

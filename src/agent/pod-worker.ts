@@ -12,7 +12,7 @@ import { computePodActions, type ContainerToStart } from '../core/pod-actions.js
 import { computePodStatus, type WaitingReason } from '../core/pod-status.js';
 import { latestInstances, stableJson } from '../core/runtime-view.js';
 import { ConflictError } from '../core/errors.js';
-import { ContainerStartError, type PodRuntime, type PreparedContainer } from './pod-runtime.js';
+import { ContainerStartError, VolumeMountError, type PodRuntime, type PreparedContainer } from './pod-runtime.js';
 import type { RuntimeState } from './runtime-state.js';
 import type { EventInput } from '../core/events.js';
 import type { HookRunner } from './lifecycle-hooks.js';
@@ -206,7 +206,8 @@ export class PodWorker {
         sandboxId = await podRuntime.createSandbox(pod, (reason, message) => this.event(pod, undefined, 'Warning', reason, message));
         this.d.logger.debug('sandbox ready', { pod: pod.metadata!.name, ms: clock.now() - t0 });
       } catch (err) {
-        this.event(pod, undefined, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorText(err)}`);
+        if (err instanceof VolumeMountError) this.event(pod, undefined, 'Warning', 'FailedMount', err.message);
+        else this.event(pod, undefined, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorText(err)}`);
         this.waiting = new Map(crashLoop);
         this.writeStatus(pod, false);
         this.schedule(now + ERROR_RESYNC_MS);

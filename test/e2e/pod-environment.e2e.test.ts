@@ -326,4 +326,43 @@ spec:
     const secrets = await run(peapodBin, ['get', 'secrets', 'bundle-s'], { env });
     assert.match(secrets.stdout, /^NAME\s+TYPE\s+DATA\s+AGE\nbundle-s\s+Opaque\s+1\s+\S+\n$/);
   });
+
+  test('§14.37 command/args against the image ENTRYPOINT ["echo","E"] and CMD ["C"]', async () => {
+    await d.client.importImage({ source: `${d.base}/busybox-rootfs`, name: 'entry:1', changes: ['ENV PATH=/bin', 'ENTRYPOINT ["echo","E"]', 'CMD ["C"]'] });
+    const cases: Array<[string, Partial<Container>, string]> = [
+      ['cmd-none', {}, 'E C'],
+      ['cmd-args', { args: ['A'] }, 'E A'],
+      ['cmd-command', { command: ['echo', 'X'] }, 'X'],
+      ['cmd-both', { command: ['echo', 'X'], args: ['A'] }, 'X A'],
+    ];
+    await Promise.all(cases.map(([name, c]) => d.client.createPod('default', podManifest(name, { restartPolicy: 'Never', containers: [{ name: 'c', image: 'localhost/entry:1', ...c }] }))));
+    for (const [name, , out] of cases) {
+      await d.waitForPod(name, (p) => p.status?.phase === 'Succeeded');
+      assert.equal(await d.logs(name, 'c'), `${out}\n`, name);
+      await d.client.deletePod('default', name, { gracePeriodSeconds: 0 });
+    }
+  });
+
+  test('§14.41 hostPath type Directory on a missing path: ContainerCreating and FailedMount; DirectoryOrCreate makes it 0755', async () => {
+    const missing = `${d.base}/not-there-${Date.now()}`;
+    const created = `${d.base}/made-${Date.now()}`;
+    await d.client.createPod('default', podManifest('hp-missing', { volumes: [{ name: 'h', hostPath: { path: missing, type: 'Directory' } }], containers: [{ name: 'c', image, command: ['sleep', '3600'], volumeMounts: [{ name: 'h', mountPath: '/h' }] }] }));
+    await d.client.createPod('default', podManifest('hp-create', { volumes: [{ name: 'h', hostPath: { path: created, type: 'DirectoryOrCreate' } }], containers: [{ name: 'c', image, command: ['sleep', '3600'], volumeMounts: [{ name: 'h', mountPath: '/h' }] }] }));
+    await d.waitForPod('hp-create', allRunning);
+    const { statSync } = await import('node:fs');
+    assert.equal(statSync(created).mode & 0o777, 0o755);
+    const deadline = Date.now() + 15_000;
+    let failedMount: string | undefined;
+    while (Date.now() < deadline && !failedMount) {
+      const p = await d.client.getPod('default', 'hp-missing');
+      const evs = (await d.client.listEvents('default', { fieldSelector: `involvedObject.uid=${p.metadata!.uid}` })).items;
+      failedMount = evs.find((e) => e.reason === 'FailedMount')?.message;
+      if (!failedMount) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(failedMount, `MountVolume.SetUp failed for volume "h" : hostPath type check failed: ${missing} is not a directory`);
+    const p = await d.client.getPod('default', 'hp-missing');
+    assert.equal(p.status!.containerStatuses?.[0]?.state?.waiting?.reason ?? 'ContainerCreating', 'ContainerCreating');
+    assert.equal(p.status!.phase, 'Pending');
+    for (const name of ['hp-missing', 'hp-create']) await d.client.deletePod('default', name, { gracePeriodSeconds: 0 });
+  });
 });
