@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { TestDaemon, allRunning, podManifest } from './helpers/test-daemon.js';
 import { podRow } from '../../src/core/pod-printer.js';
-import type { Event, Pod } from '../../src/core/types.js';
+import type { Pod } from '../../src/core/types.js';
 
 const image = 'localhost/busybox:latest';
 let d: TestDaemon;
@@ -30,15 +30,7 @@ const status = (p: Pod): string => podRow(p, Date.now()).status;
 const cond = (p: Pod, type: string) => (p.status?.conditions ?? []).find((c) => c.type === type)!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function events(pod: string): Promise<Event[]> {
-  const p = await d.client.getPod('default', pod);
-  return (await d.client.listEvents('default', { fieldSelector: `involvedObject.uid=${p.metadata!.uid}` })).items;
-}
 
-async function remove(name: string): Promise<void> {
-  await d.client.deletePod('default', name, { gracePeriodSeconds: 0 }).catch(() => undefined);
-  await d.waitForPodGone(name);
-}
 
 describe('lifecycle', { concurrency: 8 }, () => {
   test('§14.1 plain run: Running, 1/1, five conditions, started, ready, BestEffort; Scheduled/Created/Started events', async () => {
@@ -48,9 +40,9 @@ describe('lifecycle', { concurrency: 8 }, () => {
     assert.deepEqual([status(p), podRow(p, Date.now()).ready, c.started, c.ready, c.restartCount, p.status!.qosClass], ['Running', '1/1', true, true, 0, 'BestEffort']);
     assert.ok(p.status!.conditions!.every((x) => x.status === 'True'));
     assert.match(c.imageID, /@sha256:[0-9a-f]{64}$/);
-    const reasons = (await events('s1')).map((e) => e.reason);
+    const reasons = (await d.events('s1')).map((e) => e.reason);
     for (const r of ['Scheduled', 'Pulled', 'Created', 'Started']) assert.ok(reasons.includes(r), `event ${r} in ${reasons}`);
-    await remove('s1');
+    await d.removePod('s1');
   });
 
   test('§14.2 Never + exit 0: Succeeded, Completed, 0/1, Ready False PodCompleted, logs', async () => {
@@ -59,7 +51,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
     assert.deepEqual([status(p), podRow(p, Date.now()).ready], ['Completed', '0/1']);
     assert.deepEqual([cond(p, 'Ready').status, cond(p, 'Ready').reason], ['False', 'PodCompleted']);
     assert.equal(await d.logs('s2', 'c'), 'hi\n');
-    await remove('s2');
+    await d.removePod('s2');
   });
 
   test('§14.3 Never + exit 3: Failed, Error, ContainersReady False PodFailed', async () => {
@@ -67,7 +59,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
     const p = await d.waitForPod('s3', (x) => x.status?.phase === 'Failed');
     assert.equal(status(p), 'Error');
     assert.equal(cond(p, 'ContainersReady').reason, 'PodFailed');
-    await remove('s3');
+    await d.removePod('s3');
   });
 
   test('§14.4 OnFailure + exit 0: Succeeded, no second instance', async () => {
@@ -77,7 +69,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
     const again = await d.client.getPod('default', 's4');
     assert.equal(again.status!.containerStatuses![0].restartCount, 0);
     assert.equal(again.status!.containerStatuses![0].containerID, p.status!.containerStatuses![0].containerID);
-    await remove('s4');
+    await d.removePod('s4');
   });
 
   test('§14.5 Always + exit 0: restarted at once, then CrashLoopBackOff; phase Running; lastState Completed', async () => {
@@ -88,8 +80,8 @@ describe('lifecycle', { concurrency: 8 }, () => {
     assert.equal(p.status!.phase, 'Running');
     assert.match(c.state!.waiting!.message!, /^back-off 10s restarting failed container=/);
     assert.deepEqual([c.lastState!.terminated!.reason, c.lastState!.terminated!.exitCode], ['Completed', 0]);
-    assert.ok((await events('s5')).some((e) => e.reason === 'BackOff' && e.type === 'Warning'));
-    await remove('s5');
+    assert.ok((await d.events('s5')).some((e) => e.reason === 'BackOff' && e.type === 'Warning'));
+    await d.removePod('s5');
   });
 
   test('§14.6 back-off curve, first steps for real: restarts after 0 s, then ≥ 10 s, then ≥ 20 s', async () => {
@@ -119,7 +111,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
     assert.ok(delay(2) >= 9 && delay(2) <= 13, `second restart after ${delay(2)} s`);
     assert.ok(delay(3) >= 19 && delay(3) <= 24, `third restart after ${delay(3)} s`);
     assert.match(podRow(await d.client.getPod('default', 's6'), Date.now()).restarts, /^\d+ \(\d+s ago\)$/);
-    await remove('s6');
+    await d.removePod('s6');
   });
 
   test('§14.8 multi-container Pending: one container runs, the other never starts', async () => {
@@ -127,7 +119,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
     const p = await d.waitForPod('s8', (x) => x.status?.containerStatuses?.find((c) => c.name === 'c2')?.state?.waiting?.reason === 'ErrImageNeverPull' && !!x.status?.containerStatuses?.find((c) => c.name === 'c1')?.state?.running);
     assert.equal(p.status!.phase, 'Pending');
     assert.equal(status(p), 'ErrImageNeverPull');
-    await remove('s8');
+    await d.removePod('s8');
   });
 
   test('§14.9 init ordering: Init:0/2 → Init:1/2 → Running; init2 starts after init1 finished', async () => {
@@ -155,7 +147,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
     assert.ok(seen.has('Init:0/2') && seen.has('Init:1/2'), `saw ${[...seen]}`);
     const [i1, i2] = p.status!.initContainerStatuses!;
     assert.ok(Date.parse(i2.state!.terminated!.startedAt!) >= Date.parse(i1.state!.terminated!.finishedAt!));
-    await remove('s9');
+    await d.removePod('s9');
   });
 
   test('§14.10 init fails under Never: Failed, Init:Error, main never created', async () => {
@@ -167,7 +159,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
     assert.equal(main.containerID, undefined);
     assert.equal(main.state!.waiting!.reason, 'PodInitializing');
     assert.equal(cond(p, 'PodReadyToStartContainers').status, 'False', 'the sandbox is stopped');
-    await remove('s10');
+    await d.removePod('s10');
   });
 
   test('§14.11 init fails under Always: Init:Error then Init:CrashLoopBackOff, Pending, main never created', async () => {
@@ -176,7 +168,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
     assert.equal(p.status!.phase, 'Pending');
     assert.ok(p.status!.initContainerStatuses![0].restartCount >= 1);
     assert.equal(p.status!.containerStatuses![0].containerID, undefined);
-    await remove('s11');
+    await d.removePod('s11');
   });
 
   test('§14.12 init recovers on its second run', async () => {
@@ -192,7 +184,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
     assert.equal(p.status!.initContainerStatuses![0].restartCount, 1);
     assert.equal(p.status!.containerStatuses![0].restartCount, 0);
     assert.equal(cond(p, 'Initialized').status, 'True');
-    await remove('s12');
+    await d.removePod('s12');
   });
 
   test('§14.15 a sidecar restarts with back-off under Never while main runs', async () => {
@@ -207,7 +199,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
     const p = await d.waitForPod('s15', (x) => (x.status?.initContainerStatuses?.[0]?.restartCount ?? 0) >= 2, 20_000);
     assert.equal(p.status!.phase, 'Running');
     assert.equal(p.status!.containerStatuses![0].restartCount, 0);
-    await remove('s15');
+    await d.removePod('s15');
   });
 
   test('§14.16 Job-like completion: main done → sidecar stopped, Succeeded despite its 137', async () => {
@@ -225,7 +217,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
     const sc = await d.waitForPod('s16', (x) => !!x.status?.initContainerStatuses?.[0]?.state?.terminated, 10_000);
     assert.equal(sc.status!.initContainerStatuses![0].state!.terminated!.exitCode, 137);
     assert.equal(sc.status!.phase, 'Succeeded');
-    await remove('s16');
+    await d.removePod('s16');
   });
 
   test('§14.17 termination order: main first, then sidecars in reverse order', async () => {
@@ -305,11 +297,11 @@ describe('lifecycle', { concurrency: 8 }, () => {
       return r === 'CrashLoopBackOff';
     }, 30_000);
     assert.ok(seen.has('PostStartHookError') || p.status!.containerStatuses![0].restartCount >= 1, `reasons seen: ${[...seen]}`);
-    const evs = await events('s25');
+    const evs = await d.events('s25');
     const failed = evs.find((e) => e.reason === 'FailedPostStartHook');
     assert.ok(failed, 'FailedPostStartHook event');
     assert.equal(failed!.message, 'PostStartHook failed');
-    await remove('s25');
+    await d.removePod('s25');
   });
 
   test('§14.26 a slow postStart blocks: not running until it returns, the next container starts after it', async () => {
@@ -330,7 +322,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
     const s1 = Date.parse(p.status!.containerStatuses!.find((c) => c.name === 'c1')!.state!.running!.startedAt!);
     const s2 = Date.parse(p.status!.containerStatuses!.find((c) => c.name === 'c2')!.state!.running!.startedAt!);
     assert.ok(s2 - s1 >= 3000, `c2 started ${s2 - s1} ms after c1`);
-    await remove('s26');
+    await d.removePod('s26');
   });
 
   test('§14.27 an httpGet hook answered with 500 is still a success', async () => {
@@ -359,8 +351,8 @@ describe('lifecycle', { concurrency: 8 }, () => {
     await sleep(1000);
     const p = await d.client.getPod('default', 's27');
     assert.equal(p.status!.containerStatuses!.find((c) => c.name === 'c')!.restartCount, 0);
-    assert.ok(!(await events('s27')).some((e) => e.reason === 'FailedPostStartHook'));
-    await remove('s27');
+    assert.ok(!(await d.events('s27')).some((e) => e.reason === 'FailedPostStartHook'));
+    await d.removePod('s27');
   });
 
   test('§14.28 preStop within the grace: preStop sleep 3, TERM ignored, TGPS 6 → ~6 s total', async () => {
@@ -418,8 +410,8 @@ describe('lifecycle', { concurrency: 8 }, () => {
     const m = b.status!.containerStatuses![0].state!.terminated!.message!;
     assert.equal(m.length, 4096);
     assert.ok(m.endsWith('END'));
-    await remove('s31a');
-    await remove('s31b');
+    await d.removePod('s31a');
+    await d.removePod('s31b');
   });
 
   test('§14.32 FallbackToLogsOnError: the last 80 lines, at most 2048 bytes; nothing on exit 0', async () => {
@@ -433,8 +425,8 @@ describe('lifecycle', { concurrency: 8 }, () => {
     assert.ok(Buffer.byteLength(m) <= 2048);
     const b = await d.waitForPod('s32b', (x) => x.status?.phase === 'Succeeded');
     assert.equal(b.status!.containerStatuses![0].state!.terminated!.message, undefined);
-    await remove('s32a');
-    await remove('s32b');
+    await d.removePod('s32a');
+    await d.removePod('s32b');
   });
 
   test('§5.5 activeDeadlineSeconds: Failed with DeadlineExceeded, containers killed', async () => {
@@ -443,6 +435,6 @@ describe('lifecycle', { concurrency: 8 }, () => {
     assert.equal(p.status!.reason, 'DeadlineExceeded');
     assert.equal(p.status!.message, 'Pod was active on the node longer than the specified deadline');
     await d.waitForPod('s48', (x) => !!x.status?.containerStatuses?.[0]?.state?.terminated, 10_000);
-    await remove('s48');
+    await d.removePod('s48');
   });
 });

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TestDaemon, allRunning, collect, podManifest } from './helpers/test-daemon.js';
 import { podRow } from '../../src/core/pod-printer.js';
-import type { Event, Pod } from '../../src/core/types.js';
+import type { Pod } from '../../src/core/types.js';
 
 const image = 'localhost/busybox:latest';
 let d: TestDaemon;
@@ -23,15 +23,7 @@ after(async () => {
 const cond = (p: Pod, type: string) => (p.status?.conditions ?? []).find((c) => c.type === type);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function events(pod: string): Promise<Event[]> {
-  const p = await d.client.getPod('default', pod);
-  return (await d.client.listEvents('default', { fieldSelector: `involvedObject.uid=${p.metadata!.uid}` })).items;
-}
 
-async function remove(name: string): Promise<void> {
-  await d.client.deletePod('default', name, { gracePeriodSeconds: 0 }).catch(() => undefined);
-  await d.waitForPodGone(name);
-}
 
 /** An httpd serving /ok (200), /moved (302 to /ok), /away (302 to another host) and nothing else (404). */
 const probeServer = [
@@ -73,7 +65,7 @@ describe('probes', { concurrency: 8 }, () => {
     const init2 = p.status!.initContainerStatuses![1];
     assert.ok(Date.parse(init2.state!.terminated!.startedAt!) - Date.parse(sc.state!.running!.startedAt!) >= 2000, 'init2 waited for the startup probe');
     assert.equal(podRow(p, Date.now()).ready, '2/2');
-    await remove('p13');
+    await d.removePod('p13');
   });
 
   test('§14.14 sidecar readiness counts: 1/2, Ready False naming it, no restarts', async () => {
@@ -90,7 +82,7 @@ describe('probes', { concurrency: 8 }, () => {
     assert.equal(podRow(later, Date.now()).ready, '1/2');
     assert.equal(podRow(later, Date.now()).status, 'Running');
     assert.equal(later.status!.initContainerStatuses![0].restartCount, 0);
-    await remove('p14');
+    await d.removePod('p14');
   });
 
   test('§14.19 liveness kill with the probe grace: Unhealthy ×3, Killing, exit 137, restarted', async () => {
@@ -113,12 +105,12 @@ describe('probes', { concurrency: 8 }, () => {
     assert.equal(last.exitCode, 137);
     const took = Date.parse(last.finishedAt!) - Date.parse(last.startedAt!);
     assert.ok(took < 15_000, `killed after ${took} ms with the probe's 2 s grace, not the pod's 60 s`);
-    const evs = await events('p19');
+    const evs = await d.events('p19');
     const unhealthy = evs.find((e) => e.reason === 'Unhealthy');
     assert.ok(unhealthy && (unhealthy.count ?? 1) >= 3, `Unhealthy x${unhealthy?.count}`);
     assert.match(unhealthy!.message!, /^Liveness probe failed/);
     assert.ok(evs.some((e) => e.reason === 'Killing' && /failed liveness probe, will be restarted/.test(e.message ?? '')));
-    await remove('p19');
+    await d.removePod('p19');
   });
 
   test('§14.20 liveness failure under Never: not restarted, Failed, Error', async () => {
@@ -139,7 +131,7 @@ describe('probes', { concurrency: 8 }, () => {
     const p = await d.waitForPod('p20', (x) => x.status?.phase === 'Failed', 30_000);
     assert.equal(podRow(p, Date.now()).status, 'Error');
     assert.equal(p.status!.containerStatuses![0].restartCount, 0);
-    await remove('p20');
+    await d.removePod('p20');
   });
 
   test('§14.21 readiness timing: not ready until the file exists, then ready; no restarts', async () => {
@@ -156,7 +148,7 @@ describe('probes', { concurrency: 8 }, () => {
     const flipped = Date.parse(cond(ready, 'Ready')!.lastTransitionTime!);
     assert.ok(flipped - t0 >= 3000, `ready ${flipped - t0} ms after start`);
     assert.equal(ready.status!.containerStatuses![0].restartCount, 0);
-    await remove('p21');
+    await d.removePod('p21');
   });
 
   test('§14.22 a startup probe that never passes gates liveness and kills, with back-off', async () => {
@@ -188,7 +180,7 @@ describe('probes', { concurrency: 8 }, () => {
     const r = await d.client.exec('default', 'p22', { container: 'c', command: ['sh', '-c', 'test -f /m/liveness-ran && echo ran || echo never'], stdout: buf.stream });
     assert.equal(r.exitCode, 0);
     assert.equal(buf.text().trim(), 'never');
-    await remove('p22');
+    await d.removePod('p22');
   });
 
   test('§14.23 HTTP probe codes: redirect followed, 404 fails with its code, redirect elsewhere warns', async () => {
@@ -202,9 +194,9 @@ describe('probes', { concurrency: 8 }, () => {
     await sleep(3000);
     const b = await d.client.getPod('default', 'p23b');
     assert.equal(b.status!.containerStatuses![0].ready, false);
-    assert.ok((await events('p23b')).some((e) => e.message === 'Readiness probe failed: HTTP probe failed with statuscode: 404'));
-    assert.ok((await events('p23c')).some((e) => e.reason === 'ProbeWarning' && e.type === 'Warning'));
-    await Promise.all(['p23a', 'p23b', 'p23c'].map(remove));
+    assert.ok((await d.events('p23b')).some((e) => e.message === 'Readiness probe failed: HTTP probe failed with statuscode: 404'));
+    assert.ok((await d.events('p23c')).some((e) => e.reason === 'ProbeWarning' && e.type === 'Warning'));
+    await Promise.all(['p23a', 'p23b', 'p23c'].map((n) => d.removePod(n)));
   });
 
   test('§14.24 TCP probe: a closed port is never ready; once it opens, ready within a period', async () => {
@@ -218,8 +210,8 @@ describe('probes', { concurrency: 8 }, () => {
     await sleep(2500);
     const early = await d.client.getPod('default', 'p24');
     assert.equal(early.status!.containerStatuses![0].ready, false);
-    assert.ok((await events('p24')).some((e) => e.reason === 'Unhealthy' && /connection refused/.test(e.message ?? '')));
+    assert.ok((await d.events('p24')).some((e) => e.reason === 'Unhealthy' && /connection refused/.test(e.message ?? '')));
     await d.waitForPod('p24', (x) => x.status?.containerStatuses?.[0]?.ready === true, 10_000);
-    await remove('p24');
+    await d.removePod('p24');
   });
 });

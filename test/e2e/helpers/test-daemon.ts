@@ -15,7 +15,7 @@ import { PeapodClient } from '../../../src/client/peapod-client.js';
 import { Layout } from '../../../src/core/layout.js';
 import { instanceName } from '../../../src/daemon/config.js';
 import { findHostLeaks } from '../../../src/adapters/system/host-leaks.js';
-import type { Pod } from '../../../src/core/types.js';
+import type { Event, Pod } from '../../../src/core/types.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const peapodBin = `${repoRoot}/bin/peapod`;
@@ -165,6 +165,18 @@ export class TestDaemon {
       await sleep(100);
     }
     throw new Error(`pod ${name} was not removed in ${timeoutMs} ms\n${this.log()}`);
+  }
+
+  /** The pod's Events, as `describe` shows them. */
+  async events(pod: string, namespace = 'default'): Promise<Event[]> {
+    const p = await this.client.getPod(namespace, pod);
+    return (await this.client.listEvents(namespace, { fieldSelector: `involvedObject.uid=${p.metadata!.uid}` })).items as Event[];
+  }
+
+  /** Force-deletes the pod (grace 0) and waits until it is gone. */
+  async removePod(name: string, namespace = 'default'): Promise<void> {
+    await this.client.deletePod(namespace, name, { gracePeriodSeconds: 0 }).catch(() => undefined);
+    await this.waitForPodGone(name, 30_000, namespace);
   }
 
   /** Output of a program run in the host (for curl-like checks use `httpGet`). */
