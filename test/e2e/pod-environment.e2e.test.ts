@@ -4,26 +4,17 @@
  * volumes, the downward API, the atomic writer's layout and in-place updates, read-only mounts,
  * emptyDir sizeLimit, and a multi-document apply. Effects are read from inside the containers.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Container, Pod } from '../../src/core/types.js';
-import { TestDaemon, allRunning, collect, peapodBin, podManifest } from './helpers/test-daemon.js';
+import { useTestDaemon, allRunning, collect, peapodBin, podManifest } from './helpers/test-daemon.js';
 
 const run = promisify(execFile);
 const image = 'localhost/busybox:latest';
-let d: TestDaemon;
-
-before(async () => {
-  d = new TestDaemon();
-  await d.start();
-  await d.importBusybox();
-});
-after(async () => {
-  await d?.cleanup();
-});
+const d = useTestDaemon();
 
 const sleeper = (extra: Partial<Container> = {}): Container => ({ name: 'main', image, command: ['sleep', '3600'], ...extra });
 

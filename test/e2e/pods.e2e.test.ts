@@ -2,23 +2,14 @@
  * Pods run for real (issue "Pods run for real", Done when): a real daemon, runc, conmon, CNI and
  * catatonit. One daemon for the file; the pods of different tests run side by side.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestDaemon, allRunning, collect, httpGet, podManifest } from './helpers/test-daemon.js';
+import { useTestDaemon, allRunning, collect, httpGet, podManifest } from './helpers/test-daemon.js';
 import { InvalidError, AlreadyExistsError } from '../../src/core/errors.js';
 import type { Pod } from '../../src/core/types.js';
 
 const image = 'localhost/busybox:latest';
-let d: TestDaemon;
-
-before(async () => {
-  d = new TestDaemon();
-  await d.start();
-  await d.importBusybox();
-});
-after(async () => {
-  await d?.cleanup();
-});
+const d = useTestDaemon();
 
 describe('pods', { concurrency: 4 }, () => {
   test('init container, httpd and client share an emptyDir and localhost; pod IP and hostPort answer from the host', async () => {

@@ -2,23 +2,14 @@
  * Probes against a real daemon: pod-semantics.md §14 scenarios 13, 14 and 19–24, with the
  * periods shortened where the scenario is about behaviour rather than its exact seconds.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestDaemon, allRunning, collect, podManifest } from './helpers/test-daemon.js';
+import { useTestDaemon, allRunning, collect, podManifest } from './helpers/test-daemon.js';
 import { podRow } from '../../src/core/pod-printer.js';
 import type { Pod } from '../../src/core/types.js';
 
 const image = 'localhost/busybox:latest';
-let d: TestDaemon;
-
-before(async () => {
-  d = new TestDaemon();
-  await d.start();
-  await d.importBusybox();
-});
-after(async () => {
-  await d?.cleanup();
-});
+const d = useTestDaemon();
 
 const cond = (p: Pod, type: string) => (p.status?.conditions ?? []).find((c) => c.type === type);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { Writable } from 'node:stream';
 import { PeapodClient } from '../../../src/client/peapod-client.js';
 import { Layout } from '../../../src/core/layout.js';
@@ -186,6 +187,20 @@ export class TestDaemon {
     for await (const chunk of stream) out += String(chunk);
     return out;
   }
+}
+
+/**
+ * One daemon for the whole test file, with `localhost/busybox:latest` imported: started before
+ * the file's tests, reset (and checked for leaks) after them.
+ */
+export function useTestDaemon(): TestDaemon {
+  const d = new TestDaemon();
+  before(async () => {
+    await d.start();
+    await d.importBusybox();
+  });
+  after(() => d.cleanup());
+  return d;
 }
 
 export function allRunning(pod: Pod): boolean {
