@@ -1,0 +1,279 @@
+/**
+ * The official JavaScript client, @kubernetes/client-node 1.x, against a real daemon over HTTPS
+ * with the admin kubeconfig: CRUD and patch through CoreV1Api, Watch, Log, Exec (WebSocket
+ * channel protocol, exit code in the final Status, stdin) and the ApiException errors.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { once } from 'node:events';
+import {
+  ApiException,
+  CoreV1Api,
+  Exec,
+  KubeConfig,
+  Log,
+  PatchStrategy,
+  Watch,
+  setHeaderOptions,
+  type V1Pod,
+  type V1Status,
+} from '@kubernetes/client-node';
+import { useTestDaemon, collect } from './helpers/test-daemon.js';
+
+const d = useTestDaemon();
+const NS = 'default';
+const run = randomBytes(3).toString('hex');
+
+function client(): { kc: KubeConfig; api: CoreV1Api } {
+  const kc = new KubeConfig();
+  kc.loadFromFile(d.kubeconfigPath);
+  return { kc, api: kc.makeApiClient(CoreV1Api) };
+}
+
+function pod(name: string, script: string, labels: Record<string, string> = {}): V1Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { suite: `cn-${run}`, ...labels } },
+    spec: {
+      terminationGracePeriodSeconds: 1,
+      containers: [{ name: 'main', image: 'localhost/busybox:latest', command: ['sh', '-c', script] }],
+    },
+  };
+}
+
+async function waitRunning(api: CoreV1Api, name: string): Promise<V1Pod> {
+  const deadline = Date.now() + 30_000;
+  let p: V1Pod | undefined;
+  while (Date.now() < deadline) {
+    p = await api.readNamespacedPod({ name, namespace: NS });
+    if (p.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.state?.running) return p;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`pod ${name} not Running: ${JSON.stringify(p?.status)}\n${d.log()}`);
+}
+
+/** Awaits a rejection and returns it as an ApiException. */
+async function apiError(p: Promise<unknown>): Promise<ApiException<string>> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof ApiException, `expected ApiException, got ${String(err)}`);
+    return err as ApiException<string>;
+  }
+  assert.fail('expected the call to fail');
+}
+
+test('CoreV1Api: create, list by label, read, strategic-merge patch, delete', async (t) => {
+  const { api } = client();
+  const names = [`cn-a-${run}`, `cn-b-${run}`];
+  t.after(() => Promise.all(names.map((n) => d.removePod(n))));
+
+  const created = await api.createNamespacedPod({ namespace: NS, body: pod(names[0], 'sleep 3600', { role: 'one' }) });
+  assert.equal(created.metadata?.name, names[0]);
+  assert.equal(created.metadata?.namespace, NS);
+  assert.match(created.metadata?.uid ?? '', /^[0-9a-f-]{36}$/);
+  // The client deserializes into its model classes: dates become Date objects.
+  assert.ok(created.metadata?.creationTimestamp instanceof Date);
+  await api.createNamespacedPod({ namespace: NS, body: pod(names[1], 'sleep 3600', { role: 'two' }) });
+
+  const all = await api.listNamespacedPod({ namespace: NS, labelSelector: `suite=cn-${run}` });
+  assert.equal(all.kind, 'PodList');
+  assert.deepEqual(all.items.map((p) => p.metadata?.name).sort(), [...names].sort());
+  assert.match(all.metadata?.resourceVersion ?? '', /^\d+$/);
+  const one = await api.listNamespacedPod({ namespace: NS, labelSelector: `suite=cn-${run},role=two` });
+  assert.deepEqual(one.items.map((p) => p.metadata?.name), [names[1]]);
+  const none = await api.listNamespacedPod({ namespace: NS, labelSelector: `suite=cn-${run},role notin (one,two)` });
+  assert.equal(none.items.length, 0);
+
+  const running = await waitRunning(api, names[0]);
+  assert.equal(running.spec?.containers[0].image, 'localhost/busybox:latest');
+  assert.match(running.status?.podIP ?? '', new RegExp(`^${d.subnet.replace(/\./g, '\\.')}\\.\\d+$`));
+
+  // Strategic merge: labels merge, the container list merges by name.
+  const patched = await api.patchNamespacedPod(
+    { name: names[0], namespace: NS, body: { metadata: { labels: { patched: 'yes' }, annotations: { 'peapod.test/by': 'client-node' } } } },
+    setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+  );
+  assert.deepEqual(patched.metadata?.labels, { suite: `cn-${run}`, role: 'one', patched: 'yes' });
+  assert.equal(patched.metadata?.annotations?.['peapod.test/by'], 'client-node');
+  assert.notEqual(patched.metadata?.resourceVersion, running.metadata?.resourceVersion);
+  // JSON patch too, through the same option.
+  const jsonPatched = await api.patchNamespacedPod(
+    { name: names[0], namespace: NS, body: [{ op: 'remove', path: '/metadata/labels/patched' }] },
+    setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+  );
+  assert.equal(jsonPatched.metadata?.labels?.patched, undefined);
+  assert.equal(jsonPatched.metadata?.labels?.role, 'one');
+
+  const deleted = await api.deleteNamespacedPod({ name: names[1], namespace: NS, gracePeriodSeconds: 0 });
+  assert.equal(deleted.metadata?.name, names[1]);
+  await d.waitForPodGone(names[1]);
+  const after = await api.listNamespacedPod({ namespace: NS, labelSelector: `suite=cn-${run}` });
+  assert.deepEqual(after.items.map((p) => p.metadata?.name), [names[0]]);
+});
+
+test('Watch sees ADDED, MODIFIED to Running and DELETED for a pod, in order', async (t) => {
+  const { kc, api } = client();
+  const name = `cn-w-${run}`;
+  t.after(() => d.removePod(name));
+  const events: { type: string; phase?: string; rv: number }[] = [];
+  let sawDeleted!: () => void;
+  const deletedSeen = new Promise<void>((r) => (sawDeleted = r));
+  let doneErr: unknown = 'not called';
+  const list = await api.listNamespacedPod({ namespace: NS });
+  const controller = await new Watch(kc).watch(
+    `/api/v1/namespaces/${NS}/pods`,
+    { resourceVersion: list.metadata?.resourceVersion, fieldSelector: `metadata.name=${name}` },
+    (type, obj: V1Pod) => {
+      events.push({ type, phase: obj.status?.phase, rv: Number(obj.metadata?.resourceVersion) });
+      if (type === 'DELETED') sawDeleted();
+    },
+    (err) => (doneErr = err),
+  );
+  try {
+    await api.createNamespacedPod({ namespace: NS, body: pod(name, 'sleep 3600') });
+    await waitRunning(api, name);
+    await api.deleteNamespacedPod({ name, namespace: NS, gracePeriodSeconds: 0 });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      deletedSeen,
+      new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`no DELETED in 30 s; events: ${JSON.stringify(events)}`)), 30_000))),
+    ]).finally(() => clearTimeout(timer));
+  } finally {
+    controller.abort();
+  }
+  assert.equal(events[0].type, 'ADDED', JSON.stringify(events));
+  assert.equal(events[0].phase, 'Pending');
+  assert.equal(events.at(-1)!.type, 'DELETED');
+  const runningAt = events.findIndex((e) => e.type === 'MODIFIED' && e.phase === 'Running');
+  assert.ok(runningAt > 0, `a MODIFIED to Running: ${JSON.stringify(events)}`);
+  assert.ok(events.slice(1, -1).every((e) => e.type === 'MODIFIED'), JSON.stringify(events));
+  for (let i = 1; i < events.length; i++) assert.ok(events[i].rv > events[i - 1].rv, `resourceVersions increase: ${JSON.stringify(events)}`);
+  // Aborting our own watch ends it through the done callback, without a server error.
+  assert.notEqual(doneErr, 'not called');
+});
+
+test('Log returns the container output, with tailLines and with follow', async (t) => {
+  const { kc, api } = client();
+  const name = `cn-l-${run}`;
+  t.after(() => d.removePod(name));
+  await api.createNamespacedPod({ namespace: NS, body: pod(name, 'for i in 1 2 3 4 5; do echo line-$i; done; sleep 2; echo late; sleep 3600') });
+  await waitRunning(api, name);
+  const log = new Log(kc);
+
+  // Wait until the first five lines are in the log, then read them without follow.
+  let all = '';
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline && !all.includes('line-5'); ) {
+    const out = collect();
+    await log.log(NS, name, 'main', out.stream, { follow: false });
+    await once(out.stream, 'finish');
+    all = out.text();
+  }
+  assert.ok(all.startsWith('line-1\nline-2\nline-3\nline-4\nline-5\n'), JSON.stringify(all));
+
+  const tail = collect();
+  await log.log(NS, name, 'main', tail.stream, { follow: false, tailLines: 2 });
+  await once(tail.stream, 'finish');
+  assert.match(tail.text(), /^line-4\nline-5\n(late\n)?$/);
+
+  // follow keeps the stream open and delivers the line written later.
+  const followed = collect();
+  let text = '';
+  const controller = await log.log(NS, name, 'main', followed.stream, { follow: true, tailLines: 1 });
+  try {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && !(text = followed.text()).includes('late\n'); ) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    controller.abort();
+  }
+  assert.ok(text === 'line-5\nlate\n' || text === 'late\n', JSON.stringify(text));
+
+  const missing = await apiError(log.log(NS, name, 'nope', collect().stream, { follow: false }));
+  assert.equal(missing.code, 400);
+});
+
+/** Runs one exec through the library; resolves when the Status arrives and the socket closes. */
+async function exec(kc: KubeConfig, pod: string, command: string[], stdin: Readable | null = null): Promise<{ out: string; err: string; status: V1Status; protocol: string }> {
+  const out = collect();
+  const err = collect();
+  let status: V1Status | undefined;
+  const ws = await new Exec(kc).exec(NS, pod, 'main', command, out.stream, err.stream, stdin, false, (s) => (status = s));
+  const protocol = ws.protocol;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`exec did not finish; out=${out.text()} err=${err.text()}`)), 20_000);
+    ws.on('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  assert.ok(status, 'a Status arrived on the error channel');
+  return { out: out.text(), err: err.text(), status, protocol };
+}
+
+test('Exec: stdout, stderr and a non-zero exit code the Kubernetes way; stdin echoed by cat', async (t) => {
+  const { kc, api } = client();
+  const name = `cn-e-${run}`;
+  t.after(() => d.removePod(name));
+  await api.createNamespacedPod({ namespace: NS, body: pod(name, 'sleep 3600') });
+  await waitRunning(api, name);
+
+  const fail = await exec(kc, name, ['sh', '-c', 'echo out; echo err >&2; exit 3']);
+  assert.equal(fail.protocol, 'v5.channel.k8s.io');
+  assert.equal(fail.out, 'out\n');
+  assert.equal(fail.err, 'err\n');
+  assert.equal(fail.status.status, 'Failure');
+  assert.equal(fail.status.reason, 'NonZeroExitCode');
+  assert.deepEqual(fail.status.details?.causes, [{ reason: 'ExitCode', message: '3' }]);
+
+  const okRun = await exec(kc, name, ['sh', '-c', 'echo $((6 * 7)); cat /etc/hostname']);
+  assert.equal(okRun.status.status, 'Success');
+  assert.equal(okRun.out, `42\n${name}\n`);
+  assert.equal(okRun.err, '');
+
+  // stdin ends → the library sends the v5 close frame for channel 0 → cat sees EOF and exits 0.
+  const payload = `hello from client-node ${run}\n${'x'.repeat(100_000)}\nbye\n`;
+  const echoed = await exec(kc, name, ['cat'], Readable.from([payload.slice(0, 50_000), payload.slice(50_000)]));
+  assert.equal(echoed.status.status, 'Success');
+  assert.equal(echoed.out.length, payload.length);
+  assert.equal(echoed.out, payload);
+
+  const wc = await exec(kc, name, ['sh', '-c', 'wc -l; exit 5'], Readable.from(['a\nb\n', 'c\n']));
+  assert.equal(wc.out.trim(), '3');
+  assert.deepEqual(wc.status.details?.causes, [{ reason: 'ExitCode', message: '5' }]);
+});
+
+test('errors: a missing pod is a 404 ApiException with a Status; an invalid pod is 422', async () => {
+  const { api } = client();
+  const missingName = `cn-missing-${run}`;
+  const notFound = await apiError(api.readNamespacedPod({ name: missingName, namespace: NS }));
+  assert.equal(notFound.code, 404);
+  const status = JSON.parse(notFound.body) as V1Status;
+  assert.equal(status.kind, 'Status');
+  assert.equal(status.status, 'Failure');
+  assert.equal(status.reason, 'NotFound');
+  assert.equal(status.code, 404);
+  assert.equal(status.details?.name, missingName);
+  assert.equal(status.details?.kind, 'pods');
+  assert.match(status.message ?? '', new RegExp(`pods "${missingName}" not found`));
+
+  const bad = pod(`Bad_Name-${run}`, 'true');
+  const invalid = await apiError(api.createNamespacedPod({ namespace: NS, body: bad }));
+  assert.equal(invalid.code, 422);
+  const st = JSON.parse(invalid.body) as V1Status;
+  assert.equal(st.reason, 'Invalid');
+  assert.ok(st.details?.causes?.some((c) => c.field === 'metadata.name'), JSON.stringify(st));
+
+  const noContainers: V1Pod = { metadata: { name: `cn-empty-${run}` }, spec: { containers: [] } };
+  const invalid2 = await apiError(api.createNamespacedPod({ namespace: NS, body: noContainers }));
+  assert.equal(invalid2.code, 422);
+  // Nothing was stored.
+  const list = await api.listNamespacedPod({ namespace: NS, fieldSelector: `metadata.name=cn-empty-${run}` });
+  assert.equal(list.items.length, 0);
+
+  const exists = await apiError(api.deleteNamespacedPod({ name: missingName, namespace: NS }));
+  assert.equal(exists.code, 404);
+});
