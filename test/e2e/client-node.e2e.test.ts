@@ -20,6 +20,9 @@ import {
   type V1Pod,
   type V1Status,
 } from '@kubernetes/client-node';
+// Not re-exported by the package index; its constructor takes the socket factory used below.
+import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
+import WebSocket from 'ws';
 import { useTestDaemon, collect } from './helpers/test-daemon.js';
 
 const d = useTestDaemon();
@@ -197,11 +200,17 @@ test('Log returns the container output, with tailLines and with follow', async (
 });
 
 /** Runs one exec through the library; resolves when the Status arrives and the socket closes. */
-async function exec(kc: KubeConfig, pod: string, command: string[], stdin: Readable | null = null): Promise<{ out: string; err: string; status: V1Status; protocol: string }> {
+async function exec(
+  kc: KubeConfig,
+  pod: string,
+  command: string[],
+  stdin: Readable | null = null,
+  handler?: WebSocketHandler,
+): Promise<{ out: string; err: string; status: V1Status; protocol: string }> {
   const out = collect();
   const err = collect();
   let status: V1Status | undefined;
-  const ws = await new Exec(kc).exec(NS, pod, 'main', command, out.stream, err.stream, stdin, false, (s) => (status = s));
+  const ws = await new Exec(kc, handler).exec(NS, pod, 'main', command, out.stream, err.stream, stdin, false, (s) => (status = s));
   const protocol = ws.protocol;
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`exec did not finish; out=${out.text()} err=${err.text()}`)), 20_000);
@@ -244,6 +253,16 @@ test('Exec: stdout, stderr and a non-zero exit code the Kubernetes way; stdin ec
   const wc = await exec(kc, name, ['sh', '-c', 'wc -l; exit 5'], Readable.from(['a\nb\n', 'c\n']));
   assert.equal(wc.out.trim(), '3');
   assert.deepEqual(wc.status.details?.causes, [{ reason: 'ExitCode', message: '5' }]);
+
+  // A client that offers only v4 (older client-node releases, other libraries): same Status on
+  // channel 3. (Without the v5 close frame, v4 clients end stdin by closing the socket.)
+  const v4Only = new WebSocketHandler(kc, (uri, _protocols, opts) => new WebSocket(uri, ['v4.channel.k8s.io'], opts));
+  const v4 = await exec(kc, name, ['sh', '-c', 'echo four; echo e4 >&2; exit 4'], null, v4Only);
+  assert.equal(v4.protocol, 'v4.channel.k8s.io');
+  assert.equal(v4.out, 'four\n');
+  assert.equal(v4.err, 'e4\n');
+  assert.equal(v4.status.reason, 'NonZeroExitCode');
+  assert.deepEqual(v4.status.details?.causes, [{ reason: 'ExitCode', message: '4' }]);
 });
 
 test('errors: a missing pod is a 404 ApiException with a Status; an invalid pod is 422', async () => {
