@@ -4,7 +4,7 @@
  * changes, cleans up what belongs to no pod, and serves logs/exec lookups for the API.
  */
 import type { Pod } from '../core/types.js';
-import type { Clock, ExecRequest, ExecStreams, ObjectStore, PodRuntimeAccess, TimerHandle, WatchEvent } from '../core/ports.js';
+import type { AttachStreams, Clock, ExecRequest, ExecStreams, ObjectStore, PodRuntimeAccess, TimerHandle, WatchEvent } from '../core/ports.js';
 import type { Logger } from '../core/logger.js';
 import type { Layout } from '../core/layout.js';
 import { BackOff } from '../core/backoff.js';
@@ -33,6 +33,7 @@ export interface NodeAgentDeps {
   hostIP: string;
   /** Runs `runtime.exec`; kept separate so the agent does not hold the OciRuntime itself. */
   exec(containerId: string, req: ExecRequest, io: ExecStreams): Promise<number>;
+  attach(containerId: string, io: AttachStreams): Promise<void>;
   events: { record(e: EventInput): void };
   hooks: HookRunner;
   prober: Prober;
@@ -178,10 +179,18 @@ export class NodeAgent implements PodRuntimeAccess {
   }
 
   exec(pod: Pod, container: string, req: ExecRequest, io: ExecStreams): Promise<number> {
+    return this.d.exec(this.runningInstance(pod, container).id, req, io);
+  }
+
+  attach(pod: Pod, container: string, io: AttachStreams): Promise<void> {
+    return this.d.attach(this.runningInstance(pod, container).id, io);
+  }
+
+  private runningInstance(pod: Pod, container: string): ContainerInstance {
     const cur = this.instances(pod, container)?.current;
     if (!cur || cur.state !== 'running') {
       throw new BadRequestError(`container ${container} is not running in pod ${pod.metadata?.name}`);
     }
-    return this.d.exec(cur.id, req, io);
+    return cur;
   }
 }

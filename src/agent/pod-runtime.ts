@@ -315,6 +315,7 @@ export class PodRuntime {
         args: proc.args,
         env: proc.env,
         cwd: proc.cwd,
+        terminal: container.tty === true,
         ...securitySpec(security),
         ...hostNamespaces(pod),
         infraPid: infra.pid,
@@ -342,7 +343,13 @@ export class PodRuntime {
         },
       });
       // No conmon size limit: it would truncate and lose lines; ContainerLogManager rotates instead.
-      const { pid } = await runtime.create({ id, spec, logPath: layout.containerLogPath(uid, container.name, restartCount) });
+      const { pid } = await runtime.create({
+        id,
+        spec,
+        logPath: layout.containerLogPath(uid, container.name, restartCount),
+        stdin: container.stdin === true,
+        stdinOnce: container.stdinOnce === true,
+      });
       state.recordCreated(id, spec.annotations ?? {}, pid);
       return pulled ? { id, name: container.name, pulled } : { id, name: container.name };
     } catch (err) {

@@ -348,6 +348,47 @@ test('exec over WebSocket v5: stdout, stdin with close signal, exit code on the 
   assert.equal(plain.json.message, 'Upgrade request required');
 });
 
+test('attach over WebSocket: the container streams, Success when it ends, aborted when the client leaves', async (t) => {
+  const { req, socketPath, runtime } = await setup(t);
+  await req('POST', PODS, podManifest('web'));
+  runtime.attachHandler = async (_pod, _c, io) => {
+    let input = '';
+    if (io.stdin) for await (const chunk of io.stdin as AsyncIterable<Buffer>) input += chunk.toString();
+    io.stdout!.write(`read:${input}`);
+    io.stderr!.write('warn');
+  };
+  const ws = new WebSocket(`ws+unix://${socketPath}:${PODS}/web/attach?container=c1&stdin=true&stdout=true&stderr=true`, ['v5.channel.k8s.io']);
+  const frames: Buffer[] = [];
+  ws.on('message', (d: Buffer) => frames.push(d));
+  const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+  await new Promise((r) => ws.on('open', r));
+  ws.send(Buffer.from([0, ...Buffer.from('typed')]));
+  ws.send(Buffer.from([255, 0]));
+  assert.equal(await closed, 1000);
+  const by = (ch: number) => Buffer.concat(frames.filter((f) => f[0] === ch).map((f) => f.subarray(1))).toString();
+  assert.equal(by(1), 'read:typed');
+  assert.equal(by(2), 'warn');
+  assert.deepEqual(JSON.parse(by(3)), { metadata: {}, status: 'Success' });
+  assert.deepEqual(runtime.attachCalls, [{ pod: 'default/web', container: 'c1' }]);
+
+  // A client that goes away ends the attach session (conmon's socket is closed), not the container.
+  let aborted!: () => void;
+  const abortSeen = new Promise<void>((r) => (aborted = r));
+  runtime.attachHandler = (_pod, _c, io) => new Promise<void>((resolve) => io.signal!.addEventListener('abort', () => (aborted(), resolve())));
+  const leaving = new WebSocket(`ws+unix://${socketPath}:${PODS}/web/attach?stdout=true`, ['v4.channel.k8s.io']);
+  await new Promise((r) => leaving.on('open', r));
+  leaving.terminate();
+  await abortSeen;
+
+  const plain = await req('POST', `${PODS}/web/attach?stdout=true`);
+  assert.equal(plain.status, 400);
+  assert.equal(plain.json.message, 'Upgrade request required');
+  const none = await req('POST', `${PODS}/web/attach`);
+  assert.equal(none.status, 400);
+  assert.match(none.json.message, /at least 1 of stdin, stdout, stderr/);
+  assert.equal((await req('POST', `${PODS}/nope/attach?stdout=true`)).status, 404);
+});
+
 test('images: list, get by name, delete, import and load errors as Status', async (t) => {
   const { req, images } = await setup(t);
   const rec = images.add('localhost/busybox:latest');

@@ -18,11 +18,11 @@ import { addEventRoutes } from './routes/events.js';
 import { addImageRoutes } from './routes/images.js';
 import { addNamespaceRoutes, ensureSystemNamespaces } from './routes/namespaces.js';
 import { addNodeRoutes } from './routes/nodes.js';
-import { addPodExecRoutes, ExecUpgrader, parseExecRequest } from './routes/pod-exec.js';
+import { addPodExecRoutes, ExecUpgrader, parseStreamRequest } from './routes/pod-exec.js';
 import { addPodLogRoutes } from './routes/pod-log.js';
 import { addPodRoutes } from './routes/pods.js';
 import { addSecretRoutes } from './routes/secrets.js';
-import { isSpdyUpgrade, serveSpdyExec } from './spdy/spdy-exec.js';
+import { isSpdyUpgrade, serveSpdyStream } from './spdy/spdy-exec.js';
 import { PortForwardUpgrader } from './spdy/spdy-port-forward.js';
 import { toStatus } from './status.js';
 import { negotiateBody } from './table.js';
@@ -106,11 +106,11 @@ export function createApiServer(depsIn: ApiDeps): ApiServer {
       const url = new URL(req.url ?? '/', 'http://peapod');
       const pf = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward$/.exec(url.pathname);
       if (pf) return portForward.handle(deps, req, socket, head, { namespace: decodeURIComponent(pf[1]), name: decodeURIComponent(pf[2]) });
-      const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
+      const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach)$/.exec(url.pathname);
       if (!m) throw new NotFoundError('the server could not find the requested resource');
       const params = { namespace: decodeURIComponent(m[1]), name: decodeURIComponent(m[2]) };
-      const spec = parseExecRequest(deps, params, url.searchParams);
-      if (isSpdyUpgrade(req)) serveSpdyExec(deps, req, socket, head, spec);
+      const spec = parseStreamRequest(deps, m[3] as 'exec' | 'attach', params, url.searchParams);
+      if (isSpdyUpgrade(req)) serveSpdyStream(deps, req, socket, head, spec);
       else exec.handle(deps, req, socket, head, spec);
     } catch (err) {
       const status = toStatus(err, deps.logger);

@@ -95,6 +95,13 @@ export interface ContainerCreateRequest {
   logSizeMax?: number;
   /** Start-up deadline for `runc create`. */
   timeoutMs?: number;
+  /**
+   * Container.stdin: conmon holds the container's stdin open for attach (a terminal has one
+   * anyway when `spec.process.terminal` is set). With `stdinOnce` the first attach session to
+   * end closes it; without, it stays open for the next one.
+   */
+  stdin?: boolean;
+  stdinOnce?: boolean;
 }
 
 export type OciStatus = 'created' | 'running' | 'stopped' | 'unknown';
@@ -137,6 +144,11 @@ export interface ExecStreams {
   onResize?: (listener: (size: TerminalSize) => void) => void;
 }
 
+/** An attach session: ends when the container exits, or at once when `signal` aborts. */
+export interface AttachStreams extends ExecStreams {
+  signal?: AbortSignal;
+}
+
 export interface OciRuntime {
   readonly name: string; // "runc" | "crun"
   /** conmon + `runc create`; rejects with CreateContainerError (runtime's message) on failure. */
@@ -151,6 +163,11 @@ export interface OciRuntime {
   list(): Promise<OciContainerInfo[]>;
   /** Runs a process in a running container; resolves with its exit code. */
   exec(id: string, req: ExecRequest, io: ExecStreams): Promise<number>;
+  /**
+   * Connects to the container's own stdio (or terminal) through conmon; resolves when the
+   * session ends. stdin ending half-closes the session's input.
+   */
+  attach(id: string, io: AttachStreams): Promise<void>;
   /** Called with the container id whenever conmon writes an exit file. Returns a stop function. */
   onExit(listener: (id: string) => void): () => void;
   /**
@@ -381,6 +398,8 @@ export interface PodRuntimeAccess {
   waitForExit(pod: import('./types.js').Pod, container: string): Promise<void>;
   /** Runs a command in the container; resolves with its exit code. NotFound/BadRequest on misuse. */
   exec(pod: import('./types.js').Pod, container: string, req: ExecRequest, io: ExecStreams): Promise<number>;
+  /** Attaches to a running container's own stdio (its terminal when Container.tty is set). */
+  attach(pod: import('./types.js').Pod, container: string, io: AttachStreams): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------

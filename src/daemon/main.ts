@@ -173,6 +173,7 @@ export async function startDaemon(layout: Layout, logger: Logger, opts: { listen
     nodeName: config.nodeName,
     hostIP,
     exec: (id, req, io) => runtime.exec(id, req, io),
+    attach: (id, io) => runtime.attach(id, io),
     events,
     hooks: new HookRunner({ clock: systemClock, exec: (id, argv, timeoutMs) => execCapture(runtime, id, argv, timeoutMs), httpGet: httpGetStatus }),
     prober: new ProberManager({ clock: systemClock, exec: (id, argv, ms) => execCapture(runtime, id, argv, ms), network: new NetProber(), logger }),

@@ -1,8 +1,10 @@
 /** @module PodRuntimeAccess for API tests: log paths by container, exits tests trigger, scripted exec. */
-import type { ExecRequest, ExecStreams, PodRuntimeAccess } from '../core/ports.js';
+import type { AttachStreams, ExecRequest, ExecStreams, PodRuntimeAccess } from '../core/ports.js';
 import type { Pod } from '../core/types.js';
 
 export type FakeExecHandler = (pod: Pod, container: string, req: ExecRequest, io: ExecStreams) => Promise<number>;
+
+export type FakeAttachHandler = (pod: Pod, container: string, io: AttachStreams) => Promise<void>;
 
 export class FakePodRuntimeAccess implements PodRuntimeAccess {
   /** `${namespace}/${name}/${container}` (+ `/previous`) → log path. */
@@ -40,6 +42,14 @@ export class FakePodRuntimeAccess implements PodRuntimeAccess {
 
   waitForExit(pod: Pod, container: string): Promise<void> {
     return this.exit(`${pod.metadata?.namespace}/${pod.metadata?.name}/${container}`).promise;
+  }
+
+  readonly attachCalls: { pod: string; container: string }[] = [];
+  attachHandler: FakeAttachHandler = async () => {};
+
+  attach(pod: Pod, container: string, io: AttachStreams): Promise<void> {
+    this.attachCalls.push({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, container });
+    return this.attachHandler(pod, container, io);
   }
 
   exec(pod: Pod, container: string, req: ExecRequest, io: ExecStreams): Promise<number> {

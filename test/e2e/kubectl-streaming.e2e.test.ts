@@ -190,3 +190,81 @@ test('kubectl port-forward over plain SPDY (WebSockets off)', opts, async () => 
 test('kubectl 1.27 port-forward (SPDY only)', opts127, async () => {
   await checkPortForward(KUBECTL_127);
 });
+
+// attach: the container's own stdio through conmon's attach socket ------------------------------
+
+const attachPodYaml = (name: string, o: { tty: boolean; command: string }) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: localhost/busybox:latest
+    command: ["sh", "-c", ${JSON.stringify(o.command)}]
+    stdin: true
+    stdinOnce: true
+    tty: ${o.tty}
+`;
+
+async function runAttachPod(name: string, o: { tty: boolean; command: string }): Promise<void> {
+  const r = await kubectl(['create', '-f', '-'], { stdin: attachPodYaml(name, o) });
+  assert.equal(r.code, 0, r.stderr);
+  await d.waitForPod(name, allRunning);
+}
+
+/**
+ * `kubectl attach -i` to `cat`: what kubectl reads goes to the container's stdin, the end of it
+ * closes that stdin (stdinOnce), the container's stdout and stderr come back separately, and the
+ * session ends when the container exits.
+ */
+async function pipedAttach(name: string, bin: string, extraEnv: Record<string, string> = {}): Promise<void> {
+  await runAttachPod(name, { tty: false, command: 'cat; echo stdin-closed; echo to-stderr >&2' });
+  const input = Array.from({ length: 2000 }, (_, i) => `line ${i}`).join('\n') + '\n';
+  const r = await kubectl(['attach', '-i', name], { bin, env: extraEnv, stdin: input });
+  assert.equal(r.code, 0, `${r.stderr}\n--- daemon log:\n${d.log()}`);
+  assert.equal(r.stdout, `${input}stdin-closed\n`);
+  assert.match(r.stderr, /^to-stderr$/m);
+  const pod = await d.waitForPod(name, (p) => p.status?.phase === 'Succeeded');
+  assert.equal(pod.status?.containerStatuses?.[0].state?.terminated?.exitCode, 0);
+  await d.removePod(name);
+}
+
+test('kubectl attach -i: stdin in, stdout and stderr out, stdinOnce closes stdin (WebSocket v5)', opts, async () => {
+  await pipedAttach('att-ws', KUBECTL);
+});
+
+test('kubectl attach -i over SPDY (kubectl 1.32 with WebSockets off, and kubectl 1.27)', opts, async () => {
+  await pipedAttach('att-spdy', KUBECTL, SPDY);
+  if (existsSync(KUBECTL_127)) await pipedAttach('att-127', KUBECTL_127);
+});
+
+test("kubectl attach -it: the container's own terminal, resize, the session ends with the container", opts, async () => {
+  await runAttachPod('att-tty', { tty: true, command: 'exec sh' });
+  const term = pty.spawn(KUBECTL, ['attach', '-it', 'att-tty'], { name: 'xterm', cols: 90, rows: 25, env: env() });
+  let out = '';
+  term.onData((c) => (out += c));
+  const exited = new Promise<number>((r) => term.onExit(({ exitCode }) => r(exitCode)));
+  try {
+    await until(() => out, /If you don't see a command prompt/, 'kubectl to attach');
+    term.write('echo $((6*7)); tty; stty size\r');
+    await until(() => out, /\n42\s+\/dev\/(pts\/\d+|console)\s+25 90/, 'the shell on its own terminal with the first size');
+    term.resize(110, 33);
+    await new Promise((r) => setTimeout(r, 300));
+    term.write('stty size\r');
+    await until(() => out, /33 110/, 'the size after a resize');
+    term.write('exit 0\r');
+    const code = await Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(-1), 15_000))]);
+    assert.equal(code, 0, `terminal:\n${out}`);
+  } finally {
+    term.kill();
+  }
+  const pod = await d.waitForPod('att-tty', (p) => p.status?.phase === 'Succeeded');
+  assert.equal(pod.status?.containerStatuses?.[0].state?.terminated?.exitCode, 0);
+  // What the terminal showed is in the container's log too.
+  const logs = await kubectl(['logs', 'att-tty']);
+  assert.match(logs.stdout, /42/);
+  await d.removePod('att-tty');
+});

@@ -17,6 +17,12 @@ export interface ConmonArgs {
   socketDir: string;
   logPath: string;
   logSizeMax?: number;
+  /** `-t`: conmon gives runc a console socket and holds the terminal's master side. */
+  terminal?: boolean;
+  /** `-i`: conmon holds the container's stdin open for attach sessions. */
+  stdin?: boolean;
+  /** `--leave-stdin-open`: an attach session that ends does not close the container's stdin. */
+  leaveStdinOpen?: boolean;
 }
 
 export function conmonArgv(a: ConmonArgs): string[] {
@@ -38,6 +44,9 @@ export function conmonArgv(a: ConmonArgs): string[] {
     '--log-level', 'info',
   ];
   if (a.logSizeMax && a.logSizeMax > 0) argv.push('--log-size-max', String(a.logSizeMax));
+  if (a.terminal) argv.push('-t');
+  if (a.stdin) argv.push('-i');
+  if (a.stdin && a.leaveStdinOpen) argv.push('--leave-stdin-open');
   return argv;
 }
 

@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Layout } from '../../core/layout.js';
 import type {
+  AttachStreams,
   ContainerCreateRequest,
   ExecRequest,
   ExecStreams,
@@ -19,6 +20,7 @@ import type {
 } from '../../core/ports.js';
 import { CommandError } from '../../core/errors.js';
 import { run } from '../process/run.js';
+import { attachConmon } from './conmon-attach.js';
 import { spawnConmon } from './conmon-spawn.js';
 import { CTL, logPathFromCmdline, reopenConmonLog, ReopenLogError } from './conmon-control.js';
 import {
@@ -130,6 +132,9 @@ export class RuncRuntime implements OciRuntime {
           socketDir: this.layout.conmonSocketDir,
           logPath: req.logPath,
           ...(req.logSizeMax !== undefined ? { logSizeMax: req.logSizeMax } : {}),
+          terminal: req.spec.process?.terminal === true,
+          stdin: req.stdin === true,
+          leaveStdinOpen: req.stdinOnce !== true,
         },
         { cwd: dir, tmpDir: this.tmpDir, timeoutMs: req.timeoutMs ?? 60_000 },
       );
@@ -299,6 +304,10 @@ export class RuncRuntime implements OciRuntime {
 
   exec(id: string, req: ExecRequest, io: ExecStreams): Promise<number> {
     return runExec({ runtimePath: this.runtimePath, runcRoot: this.layout.runcRoot, tmpDir: this.tmpDir }, id, req, io);
+  }
+
+  attach(id: string, io: AttachStreams): Promise<void> {
+    return attachConmon(this.layout.containerDir(id), io);
   }
 
   onExit(listener: (id: string) => void): () => void {

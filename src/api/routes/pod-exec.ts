@@ -1,15 +1,17 @@
 /**
- * @module pods/{name}/exec over WebSocket (channel.k8s.io v5, v4): every binary message starts
- * with a channel byte (0 stdin, 1 stdout, 2 stderr, 3 error/status, 4 resize); v5 adds the
- * close message [255, channel]. With tty=true, resize messages arrive on channel 4 as
- * {"Width":W,"Height":H}; stderr is merged into stdout by the terminal. SPDY: pod-exec-spdy.ts.
+ * @module pods/{name}/exec and pods/{name}/attach over WebSocket (channel.k8s.io v5, v4): every
+ * binary message starts with a channel byte (0 stdin, 1 stdout, 2 stderr, 3 error/status,
+ * 4 resize); v5 adds the close message [255, channel]. With tty=true, resize messages arrive on
+ * channel 4 as {"Width":W,"Height":H}; stderr is merged into stdout by the terminal. Both
+ * subresources share the session; they differ only in what runs once the streams are there.
+ * SPDY: spdy/spdy-exec.ts.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { PassThrough, Writable } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BadRequestError } from '../../core/errors.js';
-import type { TerminalSize } from '../../core/ports.js';
+import type { AttachStreams, TerminalSize } from '../../core/ports.js';
 import type { Pod } from '../../core/types.js';
 import type { ApiDeps, RequestContext } from '../context.js';
 import { queryBool } from '../http-util.js';
@@ -25,37 +27,49 @@ const ERROR = 3;
 const RESIZE = 4;
 const CLOSE = 255;
 
-export interface ExecRequestSpec {
-  pod: Pod;
-  container: string;
-  command: string[];
+/** A checked exec or attach request: which streams the client wants, and what runs over them. */
+export interface StreamRequest {
   stdin: boolean;
   stdout: boolean;
   stderr: boolean;
   tty: boolean;
+  /** Runs once the streams are there; resolves with the Status that ends the session. */
+  run(io: AttachStreams): Promise<Record<string, unknown>>;
 }
 
-/** Checks the request before the upgrade, so mistakes get a plain HTTP Status. */
-export function parseExecRequest(deps: ApiDeps, params: Record<string, string>, query: URLSearchParams): ExecRequestSpec {
+type Subresource = 'exec' | 'attach';
+
+function streamOptions(deps: ApiDeps, params: Record<string, string>, query: URLSearchParams, what: Subresource) {
   const pod = deps.store.get<Pod>('pods', params.namespace, params.name);
   const container = pickContainer(pod, query.get('container'));
-  const command = query.getAll('command');
-  if (command.length === 0) throw new BadRequestError('you must specify at least 1 command');
-  const spec = {
-    pod,
-    container,
-    command,
-    stdin: queryBool(query, 'stdin'),
-    stdout: queryBool(query, 'stdout'),
-    stderr: queryBool(query, 'stderr'),
-    tty: queryBool(query, 'tty'),
-  };
-  if (!spec.stdin && !spec.stdout && !spec.stderr) throw new BadRequestError('you must specify at least 1 of stdin, stdout, stderr');
+  const streams = { stdin: queryBool(query, 'stdin'), stdout: queryBool(query, 'stdout'), stderr: queryBool(query, 'stderr'), tty: queryBool(query, 'tty') };
+  if (!streams.stdin && !streams.stdout && !streams.stderr) throw new BadRequestError('you must specify at least 1 of stdin, stdout, stderr');
   const phase = pod.status?.phase;
   if (phase === 'Succeeded' || phase === 'Failed') {
-    throw new BadRequestError(`cannot exec into a container in a completed pod; current phase is ${phase}`);
+    throw new BadRequestError(`cannot ${what === 'exec' ? 'exec into' : 'attach to'} a container in a completed pod; current phase is ${phase}`);
   }
-  return spec;
+  return { pod, container, streams };
+}
+
+/** Checks an exec request before the upgrade, so mistakes get a plain HTTP Status. */
+export function parseExecRequest(deps: ApiDeps, params: Record<string, string>, query: URLSearchParams): StreamRequest {
+  const command = query.getAll('command');
+  const { pod, container, streams } = streamOptions(deps, params, query, 'exec');
+  if (command.length === 0) throw new BadRequestError('you must specify at least 1 command');
+  return {
+    ...streams,
+    run: (io) => deps.runtime.exec(pod, container, { args: command, tty: streams.tty }, io).then((code) => exitStatus(code, command)),
+  };
+}
+
+/** Checks an attach request before the upgrade. The session ends when the container exits. */
+export function parseAttachRequest(deps: ApiDeps, params: Record<string, string>, query: URLSearchParams): StreamRequest {
+  const { pod, container, streams } = streamOptions(deps, params, query, 'attach');
+  return { ...streams, run: (io) => deps.runtime.attach(pod, container, io).then(() => ({ metadata: {}, status: 'Success' })) };
+}
+
+export function parseStreamRequest(deps: ApiDeps, what: Subresource, params: Record<string, string>, query: URLSearchParams): StreamRequest {
+  return what === 'exec' ? parseExecRequest(deps, params, query) : parseAttachRequest(deps, params, query);
 }
 
 export function exitStatus(code: number, command: string[]): Record<string, unknown> {
@@ -101,11 +115,12 @@ function channelWriter(ws: WebSocket, channel: number): Writable {
   });
 }
 
-/** Runs the command over an accepted WebSocket; ends with the Status on channel 3 and close 1000. */
-export function runExecSession(deps: ApiDeps & { logger: import('../../core/logger.js').Logger }, ws: WebSocket, spec: ExecRequestSpec): void {
+/** Runs the request over an accepted WebSocket; ends with the Status on channel 3 and close 1000. */
+export function runStreamSession(deps: ApiDeps & { logger: import('../../core/logger.js').Logger }, ws: WebSocket, spec: StreamRequest): void {
   const v5 = ws.protocol === 'v5.channel.k8s.io';
   const stdin = spec.stdin ? new PassThrough() : null;
   const resize = new ResizeQueue();
+  const gone = new AbortController();
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     const buf = isBinary ? data : Buffer.from(data);
     if (buf.length === 0) return;
@@ -114,13 +129,18 @@ export function runExecSession(deps: ApiDeps & { logger: import('../../core/logg
     else if (v5 && channel === CLOSE && buf[1] === STDIN) stdin?.end();
     else if (channel === RESIZE) resize.push(buf.subarray(1).toString('utf8'));
   });
-  ws.on('close', () => stdin?.end());
-  ws.on('error', () => stdin?.end());
+  const clientGone = (): void => {
+    stdin?.end();
+    gone.abort();
+  };
+  ws.on('close', clientGone);
+  ws.on('error', clientGone);
   const io = {
     stdin,
     stdout: spec.stdout ? channelWriter(ws, STDOUT) : null,
     stderr: spec.stderr && !spec.tty ? channelWriter(ws, STDERR) : null,
     onResize: spec.tty ? resize.subscribe : undefined,
+    signal: gone.signal,
   };
   const finish = (status: Record<string, unknown> | StatusObject): void => {
     const flush = async (): Promise<void> => {
@@ -133,9 +153,9 @@ export function runExecSession(deps: ApiDeps & { logger: import('../../core/logg
     };
     void flush();
   };
-  deps.runtime
-    .exec(spec.pod, spec.container, { args: spec.command, tty: spec.tty }, io)
-    .then((code) => finish(exitStatus(code, spec.command)))
+  spec
+    .run(io)
+    .then(finish)
     .catch((err: unknown) => finish(toStatus(err, deps.logger)));
 }
 
@@ -146,14 +166,14 @@ export class ExecUpgrader {
     handleProtocols: (protocols) => EXEC_PROTOCOLS.find((p) => protocols.has(p)) ?? false,
   });
 
-  handle(deps: ApiDeps & { logger: import('../../core/logger.js').Logger }, req: IncomingMessage, socket: Duplex, head: Buffer, spec: ExecRequestSpec): void {
+  handle(deps: ApiDeps & { logger: import('../../core/logger.js').Logger }, req: IncomingMessage, socket: Duplex, head: Buffer, spec: StreamRequest): void {
     const offered = String(req.headers['sec-websocket-protocol'] ?? '')
       .split(',')
       .map((s) => s.trim());
     if (!EXEC_PROTOCOLS.some((p) => offered.includes(p))) {
       throw new BadRequestError(`unable to upgrade: none of the offered subprotocols is supported: want one of ${EXEC_PROTOCOLS.join(', ')}`);
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => runExecSession(deps, ws, spec));
+    this.wss.handleUpgrade(req, socket, head, (ws) => runStreamSession(deps, ws, spec));
   }
 
   close(): void {
@@ -162,12 +182,16 @@ export class ExecUpgrader {
   }
 }
 
-/** exec without an Upgrade header: Kubernetes answers 400. */
-function notUpgraded(ctx: RequestContext): never {
-  parseExecRequest(ctx.deps, ctx.params, ctx.query);
-  throw new BadRequestError('Upgrade request required');
-}
+/** exec or attach without an Upgrade header: Kubernetes answers 400 (after checking the request). */
+const notUpgraded =
+  (what: Subresource) =>
+  (ctx: RequestContext): never => {
+    parseStreamRequest(ctx.deps, what, ctx.params, ctx.query);
+    throw new BadRequestError('Upgrade request required');
+  };
 
 export function addPodExecRoutes(router: Router): void {
-  router.add('/api/v1/namespaces/:namespace/pods/:name/exec', { GET: notUpgraded, POST: notUpgraded });
+  for (const what of ['exec', 'attach'] as const) {
+    router.add(`/api/v1/namespaces/:namespace/pods/:name/${what}`, { GET: notUpgraded(what), POST: notUpgraded(what) });
+  }
 }

@@ -1,5 +1,5 @@
 /**
- * @module exec over SPDY/3.1 (kubectl 1.27, and 1.32 when the WebSocket upgrade fails): the
+ * @module exec and attach over SPDY/3.1 (kubectl 1.27, and 1.32 when the WebSocket upgrade fails): the
  * client opens one stream per `streamtype` (error, stdin, stdout, stderr, resize); once all the
  * request asked for are there the command runs; the Status JSON goes on the error stream (v4),
  * then every stream of ours is half-closed.
@@ -10,7 +10,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { BadRequestError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { ApiDeps } from '../context.js';
-import { exitStatus, ResizeQueue, type ExecRequestSpec } from '../routes/pod-exec.js';
+import { ResizeQueue, type StreamRequest } from '../routes/pod-exec.js';
 import { toStatus } from '../status.js';
 import { SpdySession, type SpdyStream } from './spdy-session.js';
 
@@ -56,7 +56,7 @@ function streamWriter(s: SpdyStream): Writable {
   });
 }
 
-export function serveSpdyExec(deps: ApiDeps & { logger: Logger }, req: IncomingMessage, socket: Duplex, head: Buffer, spec: ExecRequestSpec): void {
+export function serveSpdyStream(deps: ApiDeps & { logger: Logger }, req: IncomingMessage, socket: Duplex, head: Buffer, spec: StreamRequest): void {
   const protocol = chooseStreamProtocol(req, SPDY_EXEC_PROTOCOLS);
   const session = acceptSpdy(socket, head, protocol, deps.logger);
   const want = new Set(['error']);
@@ -67,12 +67,14 @@ export function serveSpdyExec(deps: ApiDeps & { logger: Logger }, req: IncomingM
   const got = new Map<string, SpdyStream>();
   const stdin = spec.stdin ? new PassThrough() : null;
   const resize = new ResizeQueue();
+  const gone = new AbortController();
   let started = false;
   const timer = setTimeout(() => session.close(), STREAMS_TIMEOUT_MS);
   timer.unref();
   session.on('close', () => {
     clearTimeout(timer);
     stdin?.end();
+    gone.abort();
   });
 
   session.on('stream', (s: SpdyStream) => {
@@ -113,6 +115,7 @@ export function serveSpdyExec(deps: ApiDeps & { logger: Logger }, req: IncomingM
       stdout: out ? streamWriter(out) : null,
       stderr: err && !spec.tty ? streamWriter(err) : null,
       onResize: spec.tty ? resize.subscribe : undefined,
+      signal: gone.signal,
     };
     const finish = (status: unknown): void => {
       const errStream = got.get('error')!;
@@ -121,9 +124,9 @@ export function serveSpdyExec(deps: ApiDeps & { logger: Logger }, req: IncomingM
       // The client answers with RST_STREAM and GOAWAY; close if it does not.
       setTimeout(() => session.close(), 2000).unref();
     };
-    deps.runtime
-      .exec(spec.pod, spec.container, { args: spec.command, tty: spec.tty }, io)
-      .then((code) => finish(exitStatus(code, spec.command)))
+    spec
+      .run(io)
+      .then(finish)
       .catch((e: unknown) => finish(toStatus(e, deps.logger)));
   };
 }
