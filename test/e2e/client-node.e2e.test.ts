@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { once } from 'node:events';
 import {
   ApiException,
@@ -15,6 +15,7 @@ import {
   KubeConfig,
   Log,
   PatchStrategy,
+  PortForward,
   Watch,
   setHeaderOptions,
   type V1Pod,
@@ -263,6 +264,50 @@ test('Exec: stdout, stderr and a non-zero exit code the Kubernetes way; stdin ec
   assert.equal(v4.err, 'e4\n');
   assert.equal(v4.status.reason, 'NonZeroExitCode');
   assert.deepEqual(v4.status.details?.causes, [{ reason: 'ExitCode', message: '4' }]);
+});
+
+test("PortForward carries an HTTP request to the pod's httpd (v4.channel.k8s.io)", async (t) => {
+  const { kc, api } = client();
+  const name = `cn-pf-${run}`;
+  t.after(() => d.removePod(name));
+  await api.createNamespacedPod({
+    namespace: NS,
+    body: pod(name, `mkdir -p /www && echo hello-${run} > /www/index.html && exec httpd -f -p 8080 -h /www`),
+  });
+  await waitRunning(api, name);
+
+  const get = async (): Promise<{ response: string; errors: string; protocol: string }> => {
+    const output = collect();
+    const errors = collect();
+    // The library closes the socket when input ends: keep it open until the pod has answered.
+    const input = new PassThrough();
+    const ws = (await new PortForward(kc).portForward(NS, name, [8080], output.stream, errors.stream, input)) as WebSocket;
+    const closed = once(ws, 'close');
+    input.write('GET /index.html HTTP/1.0\r\nHost: pod\r\n\r\n');
+    // httpd answers and closes its connection; the server then closes the WebSocket.
+    const timer = setTimeout(() => ws.terminate(), 10_000);
+    await closed;
+    clearTimeout(timer);
+    input.end();
+    return { response: output.text(), errors: errors.text(), protocol: ws.protocol };
+  };
+  // httpd may still be starting: retry a refused connection for a little while.
+  let r = await get();
+  for (const deadline = Date.now() + 5000; r.response === '' && Date.now() < deadline; ) r = await get();
+  assert.equal(r.protocol, 'v4.channel.k8s.io');
+  assert.match(r.response, /^HTTP\/1\.[01] 200 OK\r\n/);
+  assert.ok(r.response.endsWith(`\r\n\r\nhello-${run}\n`), JSON.stringify(r.response));
+  assert.equal(r.errors, '');
+
+  // A port nobody listens on: the error channel says so and the socket closes.
+  const output = collect();
+  const errors = collect();
+  const input = new PassThrough();
+  const ws = (await new PortForward(kc).portForward(NS, name, [9], output.stream, errors.stream, input)) as WebSocket;
+  await once(ws, 'close');
+  input.end();
+  assert.equal(output.text(), '');
+  assert.match(errors.text(), /error forwarding port 9: connect ECONNREFUSED/);
 });
 
 test('errors: a missing pod is a 404 ApiException with a Status; an invalid pod is 422', async () => {

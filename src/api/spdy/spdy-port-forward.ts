@@ -15,6 +15,7 @@ import type { Pod } from '../../core/types.js';
 import type { ApiDeps } from '../context.js';
 import { acceptSpdy, chooseStreamProtocol, isSpdyUpgrade } from './spdy-exec.js';
 import { SpdySession, type SpdyStream } from './spdy-session.js';
+import { ChannelPortForwardUpgrader } from '../ws-port-forward.js';
 
 const PROTOCOL = 'portforward.k8s.io';
 const WS_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
@@ -68,6 +69,7 @@ function forward(session: SpdySession, ip: string, logger: Logger): void {
 
 export class PortForwardUpgrader {
   private readonly wss = new WebSocketServer({ noServer: true, handleProtocols: () => WS_STAND_IN });
+  private readonly channels = new ChannelPortForwardUpgrader();
 
   constructor() {
     this.wss.on('headers', (headers: string[]) => {
@@ -85,6 +87,12 @@ export class PortForwardUpgrader {
       return;
     }
     const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    // Clients that do not tunnel SPDY (@kubernetes/client-node, ...) speak the kubelet's
+    // v4.channel.k8s.io port-forward protocol instead.
+    if (!offered.includes(WS_PROTOCOL) && ChannelPortForwardUpgrader.accepts(req)) {
+      this.channels.handle(req, socket, head, (port) => connect({ host: ip, port }), deps.logger);
+      return;
+    }
     if (!offered.includes(WS_PROTOCOL)) throw new BadRequestError(`unable to upgrade: port-forward needs the subprotocol ${WS_PROTOCOL} or SPDY/3.1`);
     req.headers['sec-websocket-protocol'] = WS_STAND_IN;
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
@@ -104,5 +112,6 @@ export class PortForwardUpgrader {
   close(): void {
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
+    this.channels.close();
   }
 }
