@@ -1,14 +1,17 @@
 /**
- * @module The small OpenAPI v3 documents kubectl needs for `create -f` and `apply` under the
- * default --validate=strict: per group version, for each kind, a PATCH operation carrying the
- * GVK extension and a `fieldValidation` query parameter (so kubectl leaves validation to the
- * server). No schemas: kubectl then computes strategic merge patches from its built-in types.
+ * @module The OpenAPI v3 documents kubectl reads, one per group version. For each kind, a PATCH
+ * operation carrying the GVK extension and a `fieldValidation` query parameter (so `create -f`
+ * and `apply` under the default --validate=strict leave validation to the server), and for core/v1
+ * the component schemas of openapi-schemas.ts. kubectl uses those schemas for `kubectl explain`
+ * and to compute the strategic merge patch of client-side `apply` (with the merge keys the server
+ * merges by); a kind without a schema falls back to kubectl's built-in types.
  * Each document has a content hash as ETag and in its URL; If-None-Match gets a 304.
  */
 import { createHash } from 'node:crypto';
 import { NotFoundError } from '../core/errors.js';
 import type { RequestContext } from './context.js';
 import { servedResources } from './discovery.js';
+import { coreV1Schemas } from './openapi-schemas.js';
 import { groupVersion, groupVersionPath, type ResourceInfo } from './resource-table.js';
 import type { Router } from './router.js';
 
@@ -56,7 +59,7 @@ export function openApiDocument(served: ResourceInfo[], gv: string): Record<stri
     }
     paths[`${collection}/{name}`] = operations(r);
   }
-  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas: {} } };
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas: gv === 'v1' ? coreV1Schemas() : {} } };
 }
 
 function etagOf(text: string): string {

@@ -29,7 +29,7 @@ export const MERGE_KEYS: Readonly<Record<string, string>> = {
 };
 
 /** Lists of primitives merged as sets (patchStrategy "merge" on a []string). */
-const PRIMITIVE_MERGE = new Set(['finalizers']);
+export const PRIMITIVE_MERGE: ReadonlySet<string> = new Set(['finalizers']);
 
 type Json = unknown;
 type Obj = Record<string, Json>;

@@ -1,0 +1,248 @@
+/**
+ * @module Descriptions of volumes, security contexts and the smaller PodSpec structs for the
+ * OpenAPI schemas (see openapi-descriptions-pod.ts for the format).
+ */
+import type { Docs } from './openapi-descriptions-pod.js';
+
+const KEY_ITEMS = 'Keys to project and the paths they get. Without items every key becomes a file named after it.';
+const MODE = 'Permission bits of the created files, e.g. 0644 (JSON needs a decimal number such as 420). Defaults to 0644.';
+
+export const VOLUME_DOCS: Docs = {
+  Volume: {
+    '': 'A named volume of a pod that its containers can mount. Exactly one source field is set.',
+    name: 'Name of the volume, a DNS label unique within the pod; volumeMounts refer to it.',
+    emptyDir: 'An empty directory made for the pod and removed with it.',
+    hostPath: 'A file or directory of the node. Gives the pod access to the host; use with care.',
+    configMap: 'Files made from the keys of a ConfigMap.',
+    secret: 'Files made from the keys of a Secret, on a tmpfs.',
+    downwardAPI: 'Files holding fields of the pod (labels, annotations, resources).',
+    projected: 'Several sources (secrets, configMaps, downward API, service account token) merged into one directory.',
+    persistentVolumeClaim: 'A PersistentVolumeClaim in the pod namespace.',
+    ephemeral: 'A volume provisioned by a storage driver for the life of the pod.',
+    csi: 'A volume provided by a CSI driver.',
+    image: 'The file system of an OCI image, mounted read-only.',
+    nfs: 'An NFS export.',
+  },
+  EmptyDirVolumeSource: {
+    '': 'An empty directory that lives as long as the pod.',
+    medium: 'Storage medium: "" (the node\'s disk, default) or "Memory" (a tmpfs).',
+    sizeLimit: 'Largest size the directory may grow to.',
+  },
+  HostPathVolumeSource: {
+    '': 'A path on the node mounted into the pod.',
+    path: 'Path on the node. A symbolic link is followed.',
+    type: 'What must be at the path: "" (no check), DirectoryOrCreate, Directory, FileOrCreate, File, Socket, CharDevice or BlockDevice.',
+  },
+  ConfigMapVolumeSource: {
+    '': 'A ConfigMap whose keys become files.',
+    name: 'Name of the ConfigMap in the pod namespace.',
+    items: KEY_ITEMS,
+    defaultMode: MODE,
+    optional: 'Start the pod even if the ConfigMap or a listed key is missing.',
+  },
+  SecretVolumeSource: {
+    '': 'A Secret whose keys become files.',
+    secretName: 'Name of the Secret in the pod namespace.',
+    items: KEY_ITEMS,
+    defaultMode: MODE,
+    optional: 'Start the pod even if the Secret or a listed key is missing.',
+  },
+  KeyToPath: {
+    '': 'A key and the file it is written to.',
+    key: 'Key to project.',
+    path: 'Relative file path for the key. Must not contain "..".',
+    mode: 'Permission bits of this file, overriding the volume default.',
+  },
+  DownwardAPIVolumeSource: {
+    '': 'Files that hold fields of the pod.',
+    items: 'The files and the field each one holds.',
+    defaultMode: MODE,
+  },
+  DownwardAPIVolumeFile: {
+    '': 'One file holding a pod field or a container resource.',
+    path: 'Relative file path. Must not contain "..".',
+    fieldRef: 'Pod field to write: metadata.name, metadata.namespace, metadata.uid, metadata.labels or metadata.annotations.',
+    resourceFieldRef: 'Container resource request or limit to write.',
+    mode: 'Permission bits of this file, overriding the volume default.',
+  },
+  ProjectedVolumeSource: {
+    '': 'Several sources merged into one directory.',
+    sources: 'The sources to merge.',
+    defaultMode: MODE,
+  },
+  VolumeProjection: {
+    '': 'One source of a projected volume; exactly one field is set.',
+    secret: 'Keys of a Secret.',
+    downwardAPI: 'Fields of the pod.',
+    configMap: 'Keys of a ConfigMap.',
+    serviceAccountToken: 'A service account token.',
+    clusterTrustBundle: 'Certificates of ClusterTrustBundle objects.',
+  },
+  SecretProjection: {
+    '': 'A Secret projected into a volume.',
+    name: 'Name of the Secret in the pod namespace.',
+    items: KEY_ITEMS,
+    optional: 'Tolerate a missing Secret or key.',
+  },
+  ConfigMapProjection: {
+    '': 'A ConfigMap projected into a volume.',
+    name: 'Name of the ConfigMap in the pod namespace.',
+    items: KEY_ITEMS,
+    optional: 'Tolerate a missing ConfigMap or key.',
+  },
+  DownwardAPIProjection: {
+    '': 'Pod fields projected into a volume.',
+    items: 'The files and the field each one holds.',
+  },
+  ServiceAccountTokenProjection: {
+    '': 'A token of the pod\'s service account written to a file.',
+    audience: 'Intended audience of the token.',
+    expirationSeconds: 'Requested lifetime of the token in seconds. Defaults to one hour.',
+    path: 'Relative file path of the token.',
+  },
+  PersistentVolumeClaimVolumeSource: {
+    '': 'A reference to a PersistentVolumeClaim.',
+    claimName: 'Name of the claim in the pod namespace.',
+    readOnly: 'Mount the volume read-only.',
+  },
+  EphemeralVolumeSource: {
+    '': 'A volume whose claim is created with the pod and deleted with it.',
+    volumeClaimTemplate: 'Template of the PersistentVolumeClaim to create.',
+  },
+  CSIVolumeSource: {
+    '': 'A volume served by a CSI driver.',
+    driver: 'Name of the CSI driver.',
+    readOnly: 'Mount read-only.',
+    fsType: 'File system type to mount, e.g. ext4.',
+    volumeAttributes: 'Driver-specific settings.',
+    nodePublishSecretRef: 'Secret passed to the driver when mounting.',
+  },
+  ImageVolumeSource: {
+    '': 'An OCI image or artifact mounted read-only.',
+    reference: 'Image reference, as for a container image.',
+    pullPolicy: '"Always", "IfNotPresent" or "Never", as for containers.',
+  },
+  NFSVolumeSource: {
+    '': 'An NFS export mounted into the pod.',
+    server: 'Host name or address of the NFS server.',
+    path: 'Exported path.',
+    readOnly: 'Mount read-only.',
+  },
+  PodSecurityContext: {
+    '': 'Security options that apply to every container of the pod (a container securityContext overrides them) and to its volumes.',
+    seLinuxOptions: 'SELinux context for all containers.',
+    windowsOptions: 'Options for Windows containers; ignored on Linux.',
+    runAsUser: 'User id the container processes run as. Defaults to the image USER.',
+    runAsGroup: 'Primary group id of the container processes. Defaults to the image\'s.',
+    runAsNonRoot: 'Refuse to start a container whose user would be root (uid 0).',
+    supplementalGroups: 'Extra group ids added to the processes of every container.',
+    supplementalGroupsPolicy: '"Merge" (default) adds the groups of the user from the image /etc/group; "Strict" uses only the listed ones.',
+    fsGroup: 'Group id that owns the pod\'s writable volumes (emptyDir, secret, configMap, ...) and is added to every container\'s groups.',
+    sysctls: 'Namespaced kernel parameters set for the pod. Unsafe ones make admission fail the pod.',
+    fsGroupChangePolicy: 'When volume ownership is changed: "Always" (default) or "OnRootMismatch".',
+    seccompProfile: 'Seccomp filter for all containers.',
+    appArmorProfile: 'AppArmor profile for all containers.',
+    seLinuxChangePolicy: 'How SELinux labels are applied to volumes: "Recursive" or "MountOption".',
+  },
+  SecurityContext: {
+    '': 'Security options of one container, overriding the pod security context where both are set.',
+    capabilities: 'Linux capabilities to add to or drop from the runtime\'s default set.',
+    privileged: 'Run with all capabilities, all devices and no confinement, nearly as root on the host.',
+    seLinuxOptions: 'SELinux context of the container.',
+    windowsOptions: 'Options for Windows containers; ignored on Linux.',
+    runAsUser: 'User id of the process. Defaults to the image USER.',
+    runAsGroup: 'Primary group id of the process.',
+    runAsNonRoot: 'Refuse to start if the process would run as root (uid 0).',
+    readOnlyRootFilesystem: 'Mount the container root file system read-only.',
+    allowPrivilegeEscalation: 'Whether a process may gain more privileges than its parent (the no_new_privs flag). Always true when privileged or with CAP_SYS_ADMIN.',
+    procMount: '"Default" masks and makes parts of /proc read-only; "Unmasked" does not.',
+    seccompProfile: 'Seccomp filter of the container.',
+    appArmorProfile: 'AppArmor profile of the container.',
+  },
+  Capabilities: {
+    '': 'Changes to the capability set of a container.',
+    add: 'Capabilities to add, e.g. NET_ADMIN.',
+    drop: 'Capabilities to remove; "ALL" removes every one.',
+  },
+  SELinuxOptions: {
+    '': 'An SELinux context.',
+    user: 'SELinux user.',
+    role: 'SELinux role.',
+    type: 'SELinux type.',
+    level: 'SELinux level.',
+  },
+  WindowsSecurityContextOptions: {
+    '': 'Options specific to Windows containers.',
+    gmsaCredentialSpecName: 'Name of the GMSA credential spec to use.',
+    gmsaCredentialSpec: 'Content of the GMSA credential spec.',
+    runAsUserName: 'Windows user name for the process.',
+    hostProcess: 'Run as a host process container.',
+  },
+  SeccompProfile: {
+    '': 'A seccomp filter.',
+    type: '"RuntimeDefault" (the runtime\'s default filter), "Unconfined" (none) or "Localhost" (a file on the node).',
+    localhostProfile: 'Profile file, relative to the node\'s seccomp directory, for type Localhost.',
+  },
+  AppArmorProfile: {
+    '': 'An AppArmor profile.',
+    type: '"RuntimeDefault", "Unconfined" or "Localhost".',
+    localhostProfile: 'Name of a profile loaded on the node, for type Localhost.',
+  },
+  Sysctl: {
+    '': 'A kernel parameter.',
+    name: 'Parameter name, e.g. net.ipv4.ip_local_port_range.',
+    value: 'Value to set.',
+  },
+  LocalObjectReference: {
+    '': 'A reference to an object in the same namespace.',
+    name: 'Name of the object.',
+  },
+  Toleration: {
+    '': 'Lets the pod run on a node with a matching taint.',
+    key: 'Taint key to match; empty with operator Exists matches every taint.',
+    operator: '"Equal" (default) or "Exists".',
+    value: 'Taint value to match with operator Equal.',
+    effect: 'Taint effect to match: NoSchedule, PreferNoSchedule or NoExecute; empty matches all.',
+    tolerationSeconds: 'For NoExecute: how long the pod stays after the taint appears. Unset means forever.',
+  },
+  HostAlias: {
+    '': 'An entry of the pod\'s /etc/hosts.',
+    ip: 'Address of the entry.',
+    hostnames: 'Host names for the address.',
+  },
+  PodDNSConfig: {
+    '': 'Additions to the pod\'s resolv.conf.',
+    nameservers: 'Name server addresses, at most 3 in all.',
+    searches: 'Search domains, added after those of dnsPolicy.',
+    options: 'Resolver options; one with the same name as a generated option replaces it.',
+  },
+  PodDNSConfigOption: {
+    '': 'A resolver option.',
+    name: 'Option name, e.g. ndots.',
+    value: 'Option value, if it takes one.',
+  },
+  PodReadinessGate: {
+    '': 'An extra condition for pod readiness.',
+    conditionType: 'Type of a pod condition that must be True.',
+  },
+  PodOS: {
+    '': 'The operating system of a pod.',
+    name: '"linux" or "windows".',
+  },
+  PodSchedulingGate: {
+    '': 'A gate that holds back scheduling.',
+    name: 'Name of the gate, unique within the pod.',
+  },
+  PodResourceClaim: {
+    '': 'A dynamic resource claim used by the pod.',
+    name: 'Name the containers use to refer to the claim.',
+    resourceClaimName: 'Existing ResourceClaim in the pod namespace.',
+    resourceClaimTemplateName: 'ResourceClaimTemplate from which a claim is made for the pod.',
+    source: 'Deprecated form of the two name fields.',
+  },
+  ClaimSource: {
+    '': 'Deprecated: where a pod resource claim comes from.',
+    resourceClaimName: 'Existing ResourceClaim.',
+    resourceClaimTemplateName: 'ResourceClaimTemplate to make a claim from.',
+  },
+};
