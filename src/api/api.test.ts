@@ -387,6 +387,10 @@ test('attach over WebSocket: the container streams, Success when it ends, aborte
   assert.equal(none.status, 400);
   assert.match(none.json.message, /at least 1 of stdin, stdout, stderr/);
   assert.equal((await req('POST', `${PODS}/nope/attach?stdout=true`)).status, 404);
+  const pf = await req('GET', `${PODS}/web/portforward?ports=80`);
+  assert.equal(pf.status, 400);
+  assert.equal(pf.json.message, 'Upgrade request required');
+  assert.equal((await req('GET', `${PODS}/nope/portforward?ports=80`)).status, 404);
 });
 
 test('images: list, get by name, delete, import and load errors as Status', async (t) => {

@@ -18,7 +18,7 @@ import { addEventRoutes } from './routes/events.js';
 import { addImageRoutes } from './routes/images.js';
 import { addNamespaceRoutes, ensureSystemNamespaces } from './routes/namespaces.js';
 import { addNodeRoutes } from './routes/nodes.js';
-import { addPodExecRoutes, ExecUpgrader, parseStreamRequest } from './routes/pod-exec.js';
+import { addStreamingRoutes, ExecUpgrader, parseStreamRequest } from './routes/pod-exec.js';
 import { addPodLogRoutes } from './routes/pod-log.js';
 import { addPodRoutes } from './routes/pods.js';
 import { addSecretRoutes } from './routes/secrets.js';
@@ -48,7 +48,7 @@ export function buildRouter(): Router {
   addNamespaceRoutes(router);
   addPodRoutes(router);
   addPodLogRoutes(router);
-  addPodExecRoutes(router);
+  addStreamingRoutes(router);
   addEventRoutes(router);
   addImageRoutes(router);
   addConfigMapRoutes(router);

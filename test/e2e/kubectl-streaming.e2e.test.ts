@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import pty from 'node-pty';
 import { TestDaemon, allRunning } from './helpers/test-daemon.js';
 import { readKubeconfig } from './helpers/https-api.js';
@@ -146,6 +146,18 @@ test('kubectl 1.27 (SPDY only): exec, exec -i, exec -it', opts127, async () => {
   assert.equal(piped.code, 4, piped.stderr);
   assert.equal(piped.stdout.length, 200_000);
   await ttyExec(KUBECTL_127);
+});
+
+test('kubectl 1.27 cp both ways (tar over SPDY exec)', opts127, async () => {
+  const payload = Buffer.from(Array.from({ length: 5000 }, (_, i) => `line ${i}\n`).join(''));
+  writeFileSync(`${d.base}/cp-src.txt`, payload);
+  const up = await kubectl(['cp', `${d.base}/cp-src.txt`, 'web:/tmp/cp-dst.txt'], { bin: KUBECTL_127 });
+  assert.equal(up.code, 0, up.stderr);
+  const sum = await kubectl(['exec', 'web', '--', 'wc', '-c', '/tmp/cp-dst.txt'], { bin: KUBECTL_127 });
+  assert.match(sum.stdout, new RegExp(`^\\s*${payload.length}\\s`));
+  const down = await kubectl(['cp', 'web:/tmp/cp-dst.txt', `${d.base}/cp-back.txt`], { bin: KUBECTL_127 });
+  assert.equal(down.code, 0, down.stderr);
+  assert.deepEqual(readFileSync(`${d.base}/cp-back.txt`), payload);
 });
 
 /** Starts `kubectl port-forward pod/web :80 :81` (kubectl picks the local ports) and reads them back. */

@@ -182,16 +182,18 @@ export class ExecUpgrader {
   }
 }
 
-/** exec or attach without an Upgrade header: Kubernetes answers 400 (after checking the request). */
+/** exec, attach and portforward without an Upgrade header: Kubernetes answers 400 once the request checks out. */
 const notUpgraded =
-  (what: Subresource) =>
+  (what: Subresource | 'portforward') =>
   (ctx: RequestContext): never => {
-    parseStreamRequest(ctx.deps, what, ctx.params, ctx.query);
+    if (what === 'portforward') ctx.deps.store.get<Pod>('pods', ctx.params.namespace, ctx.params.name);
+    else parseStreamRequest(ctx.deps, what, ctx.params, ctx.query);
     throw new BadRequestError('Upgrade request required');
   };
 
-export function addPodExecRoutes(router: Router): void {
-  for (const what of ['exec', 'attach'] as const) {
+/** The plain-HTTP side of the streaming subresources; the upgrades themselves are in server.ts. */
+export function addStreamingRoutes(router: Router): void {
+  for (const what of ['exec', 'attach', 'portforward'] as const) {
     router.add(`/api/v1/namespaces/:namespace/pods/:name/${what}`, { GET: notUpgraded(what), POST: notUpgraded(what) });
   }
 }
