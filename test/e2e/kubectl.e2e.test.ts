@@ -138,6 +138,7 @@ test('wait, describe, logs', opts, async () => {
   const desc = await ok(['describe', 'pod', 'web']);
   assert.match(desc, /^Name:\s+web$/m);
   assert.match(desc, /^Status:\s+Running$/m);
+  assert.match(desc, /^Events:[\s\S]*Normal\s+Scheduled\s[\s\S]*Normal\s+Pulled\s[\s\S]*Normal\s+Created\s[\s\S]*Normal\s+Started\s/m);
   assert.equal(await ok(['logs', 'web']), 'started\nsecond\nthird\n');
   assert.match(await ok(['logs', 'web', '-c', 'nginx', '--tail', '2', '--timestamps']), /^\d{4}-\d\d-\d\dT\S+ second\n\S+ third\n$/);
   const prev = await kubectl(['logs', 'web', '--previous']);
@@ -230,4 +231,38 @@ test('strict field validation and bad input over kubectl', opts, async () => {
   const loose = await kubectl(['create', '-f', `${dir}/bad.yaml`, '--validate=false']);
   assert.equal(loose.code, 0, loose.stderr);
   await ok(['delete', 'pod', 'web', '--now']);
+});
+
+test('get -w: a row for each change of the pod, from Pending to Running to Terminating', opts, async () => {
+  // -v=6 logs each request: the watch request shows when kubectl is ready for events.
+  const child = spawn(KUBECTL, ['get', 'pods', '-w', '-l', 'app=watched', '-v=6'], {
+    env: { ...process.env, KUBECONFIG: d.kubeconfigPath, KUBECACHEDIR: `${d.base}/kcache-${cacheN++}`, HOME: `${d.base}/home` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const until = async (re: RegExp, what: string): Promise<void> => {
+    const deadline = Date.now() + 30_000;
+    while (!re.test(out)) {
+      if (Date.now() > deadline) throw new Error(`kubectl get -w never showed ${what}; it printed:\n${out}`);
+      if (child.exitCode !== null) throw new Error(`kubectl get -w exited (${child.exitCode}):\n${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  try {
+    // The initial (empty) list comes first, then the watch.
+    await until(/GET https:\S+watch=true\S* 200 OK/, 'the watch request');
+    writeFileSync(`${dir}/watched.yaml`, podYaml('localhost/busybox:latest').replace('name: web', 'name: watched').replace('app: web', 'app: watched'));
+    await ok(['create', '-f', `${dir}/watched.yaml`]);
+    await until(/^watched\s+1\/1\s+Running\s+0\s/m, 'the pod Running');
+    const rows = out.split('\n').filter((l) => /^watched\s/.test(l));
+    assert.ok(rows.length >= 2, `a row before Running too:\n${out}`);
+    assert.match(rows[0], /^watched\s+0\/1\s+(Pending|ContainerCreating)\s/);
+    await ok(['delete', 'pod', 'watched', '--wait=false']);
+    await until(/^watched\s+\S+\s+(Terminating|Completed|Error)\s/m, 'the pod terminating');
+  } finally {
+    child.kill('SIGTERM');
+  }
+  await d.waitForPodGone('watched');
 });
