@@ -307,6 +307,17 @@ const OTHER_DOCS: Docs = {
   NamespaceList: list('namespaces'),
   EventList: list('events'),
   NodeList: list('nodes'),
+  Image: {
+    '': 'Image is a container image stored on this peapod node (peapod.io extension; not part of Kubernetes).',
+    ...TYPE_META,
+    metadata: 'Metadata; the name is the first 12 hex digits of the image id.',
+    id: 'Digest of the image configuration, sha256:<hex>.',
+    names: 'Normalized references that point at the image, e.g. docker.io/library/busybox:latest.',
+    repoDigests: 'Repository and manifest digest pairs, repo@sha256:<hex>, for images pulled from a registry.',
+    size: 'Size of the unpacked layers in bytes.',
+    created: 'When the image was built, as recorded in its configuration.',
+  },
+  ImageList: list('images'),
   Quantity: {
     '': 'A fixed-point amount, written as a number with an optional suffix: binary (Ki, Mi, Gi, Ti), decimal (k, M, G, T) or milli (m), e.g. 500m or 128Mi.',
   },

@@ -9,7 +9,7 @@
  */
 import { MERGE_KEYS, PRIMITIVE_MERGE } from './strategic-merge.js';
 import { DESCRIPTIONS } from './openapi-descriptions.js';
-import { CORE_KINDS, META_STRUCTS, REQUIRED, SCHEMA_STRUCTS, type SchemaField } from './openapi-structs.js';
+import { KINDS, META_STRUCTS, REQUIRED, SCHEMA_STRUCTS, type SchemaField } from './openapi-structs.js';
 
 export type Schema = Record<string, unknown>;
 
@@ -19,9 +19,18 @@ const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 const TIME = `${META}.Time`;
 
-/** The component name Kubernetes gives a struct, e.g. io.k8s.api.core.v1.PodSpec. */
+/** The group version whose kind a struct is, if it is one. */
+const kindGroupVersion = (struct: string): string | undefined => Object.keys(KINDS).find((gv) => KINDS[gv].includes(struct));
+
+/** The component name Kubernetes gives a struct, e.g. io.k8s.api.core.v1.PodSpec (peapod's: io.peapod.v1alpha1.Image). */
 export function schemaName(struct: string): string {
-  return `${META_STRUCTS.has(struct) ? META : CORE}.${struct}`;
+  if (META_STRUCTS.has(struct)) return `${META}.${struct}`;
+  const gv = kindGroupVersion(struct);
+  if (gv && gv.includes('/')) {
+    const [group, version] = gv.split('/');
+    return `${group.split('.').reverse().join('.')}.${version}.${struct}`;
+  }
+  return `${CORE}.${struct}`;
 }
 
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
@@ -84,7 +93,11 @@ function structSchema(struct: string): Schema {
   }
   const schema: Schema = { ...(docs[''] ? { description: docs[''] } : {}), type: 'object', properties };
   if (REQUIRED[struct]) schema.required = REQUIRED[struct];
-  if (CORE_KINDS.includes(struct)) schema['x-kubernetes-group-version-kind'] = [{ group: '', kind: struct, version: 'v1' }];
+  const gv = kindGroupVersion(struct);
+  if (gv) {
+    const [group, version] = gv.includes('/') ? gv.split('/') : ['', gv];
+    schema['x-kubernetes-group-version-kind'] = [{ group, kind: struct, version }];
+  }
   return schema;
 }
 
@@ -101,19 +114,38 @@ const SCALARS: Record<string, Schema> = {
   [TIME]: { description: DESCRIPTIONS.Time[''], type: 'string', format: 'date-time' },
 };
 
-let cached: Record<string, Schema> | undefined;
-
-/** `components.schemas` of the core/v1 document (built once; the caller must not mutate it). */
-export function coreV1Schemas(): Record<string, Schema> {
-  if (!cached) {
-    const out: Record<string, Schema> = { ...SCALARS };
-    for (const struct of Object.keys(SCHEMA_STRUCTS).sort()) out[schemaName(struct)] = structSchema(struct);
-    cached = out;
-  }
-  return cached;
+/** Names of the structs a field type refers to. */
+function refsOf(t: SchemaField): string[] {
+  if (typeof t === 'string') return t === 'quantity' || t === 'intOrString' || t === 'time' ? [t] : [];
+  if ('arr' in t) return refsOf(t.arr);
+  if ('map' in t) return refsOf(t.map);
+  return [t.obj];
 }
 
-/** A schema reference for request bodies and responses of a core/v1 kind. */
-export function kindRef(kind: string): Schema {
-  return ref(schemaName(kind));
+const SCALAR_OF: Record<string, string> = { quantity: QUANTITY, intOrString: INT_OR_STRING, time: TIME };
+const cache = new Map<string, Record<string, Schema>>();
+
+/**
+ * `components.schemas` of a group version's document: its kinds and everything they refer to,
+ * so each document stands alone. Empty for a group version without kinds. Built once per
+ * group version; the caller must not mutate the result.
+ */
+export function componentSchemas(gv: string): Record<string, Schema> {
+  let out = cache.get(gv);
+  if (out) return out;
+  out = {};
+  const seen = new Set<string>();
+  const visit = (struct: string): void => {
+    if (seen.has(struct)) return;
+    seen.add(struct);
+    if (SCALAR_OF[struct]) return;
+    for (const t of Object.values(SCHEMA_STRUCTS[struct])) refsOf(t).forEach(visit);
+  };
+  (KINDS[gv] ?? []).forEach(visit);
+  for (const struct of [...seen].sort()) {
+    const name = SCALAR_OF[struct] ?? schemaName(struct);
+    out[name] = SCALARS[name] ?? structSchema(struct);
+  }
+  cache.set(gv, out);
+  return out;
 }

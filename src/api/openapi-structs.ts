@@ -189,6 +189,8 @@ const EXTRA: Record<string, Record<string, SchemaField>> = {
   NamespaceList: listOf('Namespace'),
   EventList: listOf('Event'),
   NodeList: listOf('Node'),
+  Image: { ...typeMeta, metadata: meta, id: str, names: strs, repoDigests: strs, size: i64, created: str },
+  ImageList: listOf('Image'),
 };
 
 /** Every struct of core/v1 (and the meta/v1 ones it uses) that gets a schema. */
@@ -198,8 +200,11 @@ export const SCHEMA_STRUCTS: Record<string, Record<string, SchemaField>> = (() =
   return { ...out, ...EXTRA };
 })();
 
-/** The kinds of core/v1 (x-kubernetes-group-version-kind on their schemas). */
-export const CORE_KINDS = ['Pod', 'ConfigMap', 'Secret', 'Namespace', 'Event', 'Node'].flatMap((k) => [k, `${k}List`]);
+/** The kinds with a schema (x-kubernetes-group-version-kind on them), by group version. */
+export const KINDS: Record<string, string[]> = {
+  v1: ['Pod', 'ConfigMap', 'Secret', 'Namespace', 'Event', 'Node'].flatMap((k) => [k, `${k}List`]),
+  'peapod.io/v1alpha1': ['Image', 'ImageList'],
+};
 
 /** Structs that live in apimachinery's meta/v1 rather than core/v1. */
 export const META_STRUCTS = new Set(['ObjectMeta', 'OwnerReference', 'ManagedFieldsEntry', 'ListMeta', 'LabelSelector', 'LabelSelectorRequirement']);

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { NotFoundError } from '../core/errors.js';
 import type { RequestContext } from './context.js';
 import { servedResources } from './discovery.js';
-import { coreV1Schemas } from './openapi-schemas.js';
+import { componentSchemas } from './openapi-schemas.js';
 import { groupVersion, groupVersionPath, type ResourceInfo } from './resource-table.js';
 import type { Router } from './router.js';
 
@@ -59,7 +59,7 @@ export function openApiDocument(served: ResourceInfo[], gv: string): Record<stri
     }
     paths[`${collection}/{name}`] = operations(r);
   }
-  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas: gv === 'v1' ? coreV1Schemas() : {} } };
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas: componentSchemas(gv) } };
 }
 
 function etagOf(text: string): string {
