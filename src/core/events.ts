@@ -59,3 +59,24 @@ export function newEvent(e: EventInput, name: string, nodeName: string, now: num
     reportingInstance: component === 'kubelet' ? nodeName : '',
   };
 }
+
+/** kube-apiserver's --event-ttl default: an Event is kept an hour after its last write. */
+export const DEFAULT_EVENT_TTL_MS = 60 * 60 * 1000;
+
+/** When the event last happened: its series, its last (aggregated) time, or its creation. */
+export function eventLastSeen(e: Event): number | undefined {
+  const candidates = [e.series?.lastObservedTime, e.lastTimestamp, e.eventTime, e.firstTimestamp, e.metadata?.creationTimestamp];
+  for (const c of candidates) {
+    const t = c ? Date.parse(String(c)) : NaN;
+    if (Number.isFinite(t)) return t;
+  }
+  return undefined;
+}
+
+/** The events older than the TTL at `now`. An event without any usable time is kept. */
+export function expiredEvents(events: readonly Event[], now: number, ttlMs: number): Event[] {
+  return events.filter((e) => {
+    const t = eventLastSeen(e);
+    return t !== undefined && now - t >= ttlMs;
+  });
+}

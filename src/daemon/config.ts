@@ -36,6 +36,7 @@ Flags:
   --system-reserved cpu=Q,memory=Q  kept back from pods: allocatable = machine - reserved
                      (admission rejects pods whose requests do not fit; default none)
   --max-pods N       pods admitted at most (default 110)
+  --event-ttl D      how long an Event is kept after it last happened (default 1h; 0 keeps them)
   -h, --help         show this help
 `;
 

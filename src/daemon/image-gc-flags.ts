@@ -11,10 +11,12 @@ export const IMAGE_GC_FLAGS = {
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Go-style durations as the kubelet takes them: "2m", "90s", "1h30m", "0". */
-export function parseDuration(text: string): number {
+export function parseDuration(text: string, flag?: string): number {
   if (text === '0') return 0;
   const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) throw new UsageError(`"${text}" is not a duration (like 2m, 90s, 1h30m)`);
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) {
+    throw new UsageError(`${flag ? `--${flag} ` : ''}"${text}" is not a duration (like 2m, 90s, 1h30m)`);
+  }
   return parts.reduce((ms, p) => ms + Number(p[1]) * UNITS[p[2]], 0);
 }
 
@@ -29,7 +31,7 @@ export function imageGCPolicyFromFlags(values: Record<string, string | boolean |
   const policy: ImageGCPolicy = {
     highThresholdPercent: pct('image-gc-high-threshold', DEFAULT_IMAGE_GC_POLICY.highThresholdPercent),
     lowThresholdPercent: pct('image-gc-low-threshold', DEFAULT_IMAGE_GC_POLICY.lowThresholdPercent),
-    minAgeMs: ttl === undefined ? DEFAULT_IMAGE_GC_POLICY.minAgeMs : parseDuration(String(ttl)),
+    minAgeMs: ttl === undefined ? DEFAULT_IMAGE_GC_POLICY.minAgeMs : parseDuration(String(ttl), 'minimum-image-ttl-duration'),
   };
   const problem = validateImageGCPolicy(policy);
   if (problem) throw new UsageError(problem);

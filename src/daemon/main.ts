@@ -25,6 +25,7 @@ import { createApiServer } from '../api/server.js';
 import { RuntimeState } from '../agent/runtime-state.js';
 import { ContainerStartError, PodRuntime } from '../agent/pod-runtime.js';
 import { ImagePullManager } from '../agent/image-pull-manager.js';
+import { EventExpiry } from '../agent/event-expiry.js';
 import { Registries } from '../adapters/registry/registries.js';
 import { NodeAgent } from '../agent/node-agent.js';
 import { ConfigWatcher } from '../agent/config-watcher.js';
@@ -39,7 +40,7 @@ import { ContainerLogManager } from '../agent/log-manager.js';
 import { createLogger } from './logger.js';
 import { parseNodeFlags, SERVE_USAGE, UsageError, type ListenAddress } from './config.js';
 import { startHttpsApi } from './https-api.js';
-import { IMAGE_GC_FLAGS, imageGCPolicyFromFlags } from './image-gc-flags.js';
+import { IMAGE_GC_FLAGS, imageGCPolicyFromFlags, parseDuration } from './image-gc-flags.js';
 import { NODE_RESOURCE_FLAGS, nodeResourcesFromFlags, type NodeResourceFlags } from './node-flags.js';
 import { nodeCapacity } from '../core/admission.js';
 import { PodCgroupFiles, hasSwapAccounting } from '../adapters/system/pod-cgroup.js';
@@ -49,16 +50,20 @@ import { ImageGCManager } from '../agent/image-gc-manager.js';
 import { filesystemUsage } from '../adapters/system/filesystem-usage.js';
 import { Annotations } from '../core/annotations.js';
 import { DEFAULT_IMAGE_GC_POLICY, type ImageGCPolicy } from '../core/image-gc.js';
+import { DEFAULT_EVENT_TTL_MS } from '../core/events.js';
 import type { Pod } from '../core/types.js';
 
 export async function runDaemon(argv: string[]): Promise<number> {
   let parsed;
   let imageGC: ImageGCPolicy;
   let nodeResources: NodeResourceFlags;
+  let eventTtlMs: number;
   try {
-    parsed = parseNodeFlags(argv, { ...IMAGE_GC_FLAGS, ...NODE_RESOURCE_FLAGS });
+    parsed = parseNodeFlags(argv, { ...IMAGE_GC_FLAGS, ...NODE_RESOURCE_FLAGS, 'event-ttl': { type: 'string' } });
     imageGC = imageGCPolicyFromFlags(parsed.values);
     nodeResources = nodeResourcesFromFlags(parsed.values);
+    const ttl = parsed.values['event-ttl'];
+    eventTtlMs = ttl === undefined ? DEFAULT_EVENT_TTL_MS : parseDuration(String(ttl), 'event-ttl');
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`peapod serve: ${err.message}\n\n${SERVE_USAGE}`);
@@ -77,7 +82,7 @@ export async function runDaemon(argv: string[]): Promise<number> {
   const logger = createLogger(parsed.logLevel);
   // A bug in one pod's sync must not take every pod's supervisor down: log it loudly, keep serving.
   process.on('unhandledRejection', (reason) => logger.error('unhandled rejection (a bug)', { err: reason instanceof Error ? reason.stack : String(reason) }));
-  const daemon = await startDaemon(new Layout(parsed.config), logger, { listen: parsed.listen, imageGC, nodeResources }).catch((err: unknown) => {
+  const daemon = await startDaemon(new Layout(parsed.config), logger, { listen: parsed.listen, imageGC, nodeResources, eventTtlMs }).catch((err: unknown) => {
     logger.error('start failed', { err: err instanceof Error ? err.message : String(err) });
     return undefined;
   });
@@ -96,7 +101,11 @@ export interface RunningDaemon {
   close(): Promise<void>;
 }
 
-export async function startDaemon(layout: Layout, logger: Logger, opts: { listen?: ListenAddress; imageGC?: ImageGCPolicy; nodeResources?: NodeResourceFlags } = {}): Promise<RunningDaemon> {
+export async function startDaemon(
+  layout: Layout,
+  logger: Logger,
+  opts: { listen?: ListenAddress; imageGC?: ImageGCPolicy; nodeResources?: NodeResourceFlags; eventTtlMs?: number } = {},
+): Promise<RunningDaemon> {
   const started = Date.now();
   const config = layout.config;
   for (const dir of [layout.dataDir, layout.runDir]) mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -208,6 +217,8 @@ export async function startDaemon(layout: Layout, logger: Logger, opts: { listen
     policy: opts.imageGC ?? DEFAULT_IMAGE_GC_POLICY,
   });
   imageGC.start();
+  const eventExpiry = new EventExpiry({ store, clock: systemClock, logger, ttlMs: opts.eventTtlMs ?? DEFAULT_EVENT_TTL_MS });
+  eventExpiry.start();
   const api = createApiServer({
     store,
     images,
@@ -237,6 +248,7 @@ export async function startDaemon(layout: Layout, logger: Logger, opts: { listen
         await api.close();
         await logManager.stop();
         imageGC.stop();
+        eventExpiry.stop();
         configWatcher.stop();
         nodeStatus.stop();
         await agent.stop();
