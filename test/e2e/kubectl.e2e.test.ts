@@ -266,3 +266,74 @@ test('get -w: a row for each change of the pod, from Pending to Running to Termi
   }
   await d.waitForPodGone('watched');
 });
+
+const richPod = (image: string, extraLabels = '') => `apiVersion: v1
+kind: Pod
+metadata:
+  name: rich
+  labels:
+    app: rich${extraLabels}
+spec:
+  terminationGracePeriodSeconds: 1
+  volumes:
+  - name: scratch
+    emptyDir: {}
+  containers:
+  - name: main
+    image: ${image}
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+    env:
+    - name: A
+      value: "1"
+    - name: B
+      value: "2"
+    ports:
+    - containerPort: 80
+      protocol: TCP
+    resources:
+      limits:
+        memory: 64Mi
+    readinessProbe:
+      exec:
+        command: ["true"]
+      periodSeconds: 5
+    volumeMounts:
+    - name: scratch
+      mountPath: /scratch
+`;
+
+test('explain from the served OpenAPI v3 schemas; client-side apply builds its patch from them', opts, async () => {
+  const image = await ok(['explain', 'pod.spec.containers.image']);
+  assert.match(image, /^FIELD: image <string>$/m);
+  assert.match(image, /Container image reference to run/);
+  const pods = await ok(['explain', 'pods']);
+  assert.match(pods, /^KIND:\s+Pod$/m);
+  assert.match(pods, /^VERSION:\s+v1$/m);
+  assert.match(pods, /^FIELDS:\n[\s\S]*^ {2}spec\t<PodSpec>$/m);
+  assert.match(await ok(['explain', 'pod.spec']), /^ {2}containers\t<\[\]Container> -required-$/m);
+  const recursive = await ok(['explain', 'pod.spec.containers', '--recursive']);
+  assert.match(recursive, /^ {2}livenessProbe\t<Probe>$/m);
+  assert.match(recursive, /^ {4}httpGet\t<HTTPGetAction>$/m);
+  assert.match(recursive, /^ {6}port\t<IntOrString> -required-$/m);
+  assert.match(await ok(['explain', 'configmap.data']), /^FIELD: data <map\[string\]string>$/m);
+  const nope = await kubectl(['explain', 'pod.spec.nope']);
+  assert.equal(nope.code, 1);
+  assert.match(nope.stderr, /field "nope" does not exist/);
+
+  // kubectl walks the schemas along every list and map the manifest shares with the live pod
+  // (env, ports, mounts, probe, limits); a field it cannot find makes it warn and fall back.
+  writeFileSync(`${dir}/rich.yaml`, richPod('localhost/busybox:latest'));
+  writeFileSync(`${dir}/rich-v2.yaml`, richPod('localhost/busybox:v2', '\n    tier: front'));
+  for (const [file, want] of [['rich.yaml', 'created'], ['rich.yaml', 'unchanged'], ['rich-v2.yaml', 'configured']]) {
+    const r = await kubectl(['apply', '-f', `${dir}/${file}`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`pod/rich ${want}`));
+    assert.doesNotMatch(r.stderr, /warning|openapi/i);
+  }
+  const pod = await d.client.getPod('default', 'rich');
+  assert.equal(pod.spec!.containers[0].image, 'localhost/busybox:v2');
+  assert.equal(pod.metadata?.labels?.tier, 'front');
+  assert.deepEqual(pod.spec!.containers[0].env, [{ name: 'A', value: '1' }, { name: 'B', value: '2' }]);
+  assert.equal(pod.spec!.containers[0].volumeMounts?.[0].mountPath, '/scratch');
+  await ok(['delete', 'pod', 'rich', '--now']);
+});
