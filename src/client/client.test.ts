@@ -49,6 +49,19 @@ before(async () => {
     wss.handleUpgrade(req, socket, head, (ws) => {
       const command = url.searchParams.getAll('command');
       const frame = (ch: number, data: string) => ws.send(Buffer.concat([Buffer.of(ch), Buffer.from(data)]));
+      if (url.pathname.endsWith('/attach')) {
+        // Reports the query and every resize on stdout; stdin "q" ends the session like a container exit.
+        frame(1, `attach ${url.searchParams.toString()}\n`);
+        ws.on('message', (raw) => {
+          const buf = raw as Buffer;
+          if (buf[0] === 4) frame(1, `resize ${buf.subarray(1).toString()}\n`);
+          else if (buf[0] === 0 && buf.subarray(1).toString() === 'q') {
+            frame(3, JSON.stringify({ metadata: {}, status: 'Success' }));
+            ws.close(1000);
+          }
+        });
+        return;
+      }
       if (command[0] === 'cat') {
         // Echo stdin back on stdout until the v5 half-close [255, 0].
         ws.on('message', (raw) => {
@@ -225,6 +238,41 @@ describe('PeapodClient', () => {
     const result = await c.exec('default', 'web', { command: ['cat'], stdin: Readable.from([Buffer.from('hello '), Buffer.from('world')]), stdout });
     assert.equal(result.exitCode, 0);
     assert.equal(out, 'hello world');
+  });
+
+  test('attach with a tty: no stderr asked, first size at once, each change sent, Success is exit 0', async () => {
+    const c = client();
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (d) => (out += d));
+    const stdin = new PassThrough();
+    let listener: ((s: { width: number; height: number }) => void) | undefined;
+    let stopped = false;
+    const terminalSize = {
+      current: () => ({ width: 80, height: 24 }),
+      onChange: (l: (s: { width: number; height: number }) => void) => {
+        listener = l;
+        return () => (stopped = true);
+      },
+    };
+    const done = c.attach('default', 'web', { container: 'app', stdin, stdout, stderr: new PassThrough(), tty: true, terminalSize });
+    while (!out.includes('"Width":80')) await new Promise((r) => setImmediate(r));
+    listener!({ width: 100, height: 30 });
+    while (!out.includes('"Width":100')) await new Promise((r) => setImmediate(r));
+    stdin.write('q');
+    assert.deepEqual(await done, { exitCode: 0 });
+    assert.equal(out, 'attach container=app&stdin=true&stdout=true&tty=true\nresize {"Width":80,"Height":24}\nresize {"Width":100,"Height":30}\n');
+    assert.ok(stopped, 'the size listener is removed when the session ends');
+  });
+
+  test('attach without a tty asks for stderr and sends no sizes', async () => {
+    const c = client();
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (d) => (out += d));
+    const done = c.attach('default', 'web', { stdin: Readable.from([Buffer.from('q')]), stdout, stderr: new PassThrough() });
+    assert.deepEqual(await done, { exitCode: 0 });
+    assert.equal(out, 'attach stdin=true&stdout=true&stderr=true&tty=false\n');
   });
 
   test('exec on a refused upgrade maps the Status', async () => {

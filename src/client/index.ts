@@ -9,10 +9,13 @@ export type {
   DeleteOptions,
   LogOptions,
   ExecOptions,
+  AttachOptions,
+  StreamOptions,
   ImageInfo,
   ImageImportRequest,
 } from './peapod-client.js';
-export type { ExecResult } from './exec-session.js';
+export type { ExecResult, TerminalSizeSource } from './stream-session.js';
+export type { TerminalSize } from './stream-frames.js';
 export { DaemonUnreachableError } from './http-call.js';
 export { NoKindMatchError, resourceFor, resourcePath } from './resource-paths.js';
 export type { ResourceInfo } from './resource-paths.js';

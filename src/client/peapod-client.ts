@@ -7,7 +7,7 @@ import type { Event, Namespace, Pod } from '../core/types.js';
 import type { KubeList, KubeObject } from '../core/types.js';
 import type { WatchEvent } from '../core/ports.js';
 import { call, stream, type CallOptions } from './http-call.js';
-import { runExec, type ExecResult } from './exec-session.js';
+import { runStreamSession, type ExecResult, type StreamSessionOptions, type TerminalSizeSource } from './stream-session.js';
 import { queryString, resourceFor, resourcePath, type ResourceInfo } from './resource-paths.js';
 import { resolveSocketPath, UnixSocketTransport, type Transport } from './transport.js';
 import { LineSplitter } from './watch-lines.js';
@@ -52,14 +52,25 @@ export interface LogOptions {
   sinceSeconds?: number;
 }
 
-export interface ExecOptions {
+/** What exec and attach share. */
+export interface StreamOptions {
   container?: string;
-  command: string[];
   /** When given, stdin=true is requested and its bytes are forwarded; its end half-closes. */
   stdin?: Readable;
   stdout?: Writable;
+  /** Not used with tty: the terminal merges stderr into stdout. */
   stderr?: Writable;
+  /** Asks for a terminal (tty=true): stderr is merged into stdout. */
+  tty?: boolean;
+  /** With tty: the sizes to give the remote terminal (first one at once, then each change). */
+  terminalSize?: TerminalSizeSource;
 }
+
+export interface ExecOptions extends StreamOptions {
+  command: string[];
+}
+
+export type AttachOptions = StreamOptions;
 
 /** A progress line of `POST /apis/peapod.io/v1alpha1/imagepulls`. */
 export interface ImagePullProgressLine {
@@ -167,17 +178,16 @@ export class PeapodClient {
     });
   }
 
-  /** Runs a command in a container (no TTY); resolves with its exit code, output written to the given streams. */
+  /** Runs a command in a container; resolves with its exit code, output written to the given streams. */
   exec(namespace: string, name: string, opts: ExecOptions): Promise<ExecResult> {
-    const query = queryString({
-      command: opts.command,
-      container: opts.container,
-      stdin: opts.stdin ? true : undefined,
-      stdout: true,
-      stderr: true,
-      tty: false,
-    });
-    return runExec(this.transport, `${resourcePath(podInfo, namespace, name)}/exec${query}`, opts);
+    const query = queryString({ command: opts.command, ...streamQuery(opts) });
+    return runStreamSession(this.transport, `${resourcePath(podInfo, namespace, name)}/exec${query}`, sessionOptions(opts));
+  }
+
+  /** Attaches to a running container's own stdio (or terminal); resolves with exit code 0 once the container exits. */
+  attach(namespace: string, name: string, opts: AttachOptions): Promise<ExecResult> {
+    const query = queryString(streamQuery(opts));
+    return runStreamSession(this.transport, `${resourcePath(podInfo, namespace, name)}/attach${query}`, sessionOptions(opts));
   }
 
   // --- any kind --------------------------------------------------------------------------------
@@ -315,4 +325,14 @@ export class PeapodClient {
 
 function namespaceOf(info: ResourceInfo, obj: KubeObject): string | undefined {
   return info.namespaced ? (obj.metadata?.namespace ?? 'default') : undefined;
+}
+
+/** kubectl's query: stdout always, stderr only without a terminal (which merges it). */
+function streamQuery(opts: StreamOptions): Record<string, string | boolean | undefined> {
+  const tty = opts.tty === true;
+  return { container: opts.container, stdin: opts.stdin ? true : undefined, stdout: true, stderr: tty ? undefined : true, tty };
+}
+
+function sessionOptions(opts: StreamOptions): StreamSessionOptions {
+  return { stdin: opts.stdin, stdout: opts.stdout, stderr: opts.tty ? undefined : opts.stderr, terminalSize: opts.tty ? opts.terminalSize : undefined };
 }
