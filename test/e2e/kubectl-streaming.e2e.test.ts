@@ -2,7 +2,8 @@
  * The streaming subresources with the real kubectl over HTTPS: `exec -it` through a
  * pseudo-terminal (node-pty) with resize and the exit code, exec over SPDY/3.1 (kubectl 1.32 with
  * WebSockets off, and kubectl 1.27, which speaks only SPDY), and port-forward over WebSocket and
- * SPDY to a pod's two httpd ports with concurrent connections. Skips, saying so, on a machine without kubectl.
+ * SPDY to a pod's two httpd ports with concurrent connections, attach (piped, over SPDY, and to
+ * the container's own terminal) and `kubectl run -it --rm`. Skips, saying so, on a machine without kubectl.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -279,4 +280,24 @@ test("kubectl attach -it: the container's own terminal, resize, the session ends
   const logs = await kubectl(['logs', 'att-tty']);
   assert.match(logs.stdout, /42/);
   await d.removePod('att-tty');
+});
+
+test('kubectl run -it --rm: creates the pod, attaches to its terminal, deletes it afterwards', opts, async () => {
+  const args = ['run', 'att-run', '--image=localhost/busybox:latest', '--restart=Never', '-it', '--rm', '--', 'sh'];
+  const term = pty.spawn(KUBECTL, args, { name: 'xterm', cols: 80, rows: 24, env: env() });
+  let out = '';
+  term.onData((c) => (out += c));
+  const exited = new Promise<number>((r) => term.onExit(({ exitCode }) => r(exitCode)));
+  try {
+    await until(() => out, /If you don't see a command prompt/, 'kubectl to attach', 30_000);
+    term.write('echo run-$((40+2))\r');
+    await until(() => out, /run-42/, 'the shell answering');
+    term.write('exit\r');
+    const code = await Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(-1), 30_000))]);
+    assert.equal(code, 0, `terminal:\n${out}`);
+    assert.match(out, /pod "att-run" deleted/);
+  } finally {
+    term.kill();
+  }
+  await d.waitForPodGone('att-run');
 });
