@@ -13,11 +13,14 @@ import {
   CoreV1Api,
   Exec,
   KubeConfig,
+  KubernetesObjectApi,
   Log,
   PatchStrategy,
   PortForward,
   Watch,
+  makeInformer,
   setHeaderOptions,
+  type V1ConfigMap,
   type V1Pod,
   type V1Status,
 } from '@kubernetes/client-node';
@@ -308,6 +311,70 @@ test("PortForward carries an HTTP request to the pod's httpd (v4.channel.k8s.io)
   input.end();
   assert.equal(output.text(), '');
   assert.match(errors.text(), /error forwarding port 9: connect ECONNREFUSED/);
+});
+
+test('an informer lists, then watches: add, update and delete reach the handlers and the cache', async (t) => {
+  const { kc, api } = client();
+  const name = `cn-i-${run}`;
+  t.after(() => d.removePod(name));
+  // One pod exists before the informer starts: it must come from the list.
+  await api.createNamespacedPod({ namespace: NS, body: pod(`${name}-0`, 'sleep 3600', { informer: run }) });
+  t.after(() => d.removePod(`${name}-0`));
+  const selector = `informer=${run}`;
+  const informer = makeInformer(kc, `/api/v1/namespaces/${NS}/pods`, () => api.listNamespacedPod({ namespace: NS, labelSelector: selector }), selector);
+  const seen: string[] = [];
+  let deleted!: () => void;
+  const gone = new Promise<void>((r) => (deleted = r));
+  informer.on('add', (p: V1Pod) => seen.push(`add ${p.metadata?.name}`));
+  informer.on('update', (p: V1Pod) => seen.push(`update ${p.metadata?.name} ${p.status?.phase}`));
+  informer.on('delete', (p: V1Pod) => {
+    seen.push(`delete ${p.metadata?.name}`);
+    if (p.metadata?.name === name) deleted();
+  });
+  informer.on('error', (err: unknown) => seen.push(`error ${String(err)}`));
+  await informer.start();
+  try {
+    assert.deepEqual(informer.list(NS).map((p) => p.metadata?.name), [`${name}-0`]);
+    await api.createNamespacedPod({ namespace: NS, body: pod(name, 'sleep 3600', { informer: run }) });
+    await waitRunning(api, name);
+    await api.deleteNamespacedPod({ name, namespace: NS, gracePeriodSeconds: 0 });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([gone, new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`no delete: ${seen.join(', ')}`)), 30_000)))]).finally(() =>
+      clearTimeout(timer),
+    );
+    assert.equal(seen[0], `add ${name}-0`);
+    assert.ok(seen.includes(`add ${name}`), seen.join(', '));
+    assert.ok(seen.includes(`update ${name} Running`), seen.join(', '));
+    assert.equal(seen.at(-1), `delete ${name}`);
+    assert.ok(!seen.some((e) => e.startsWith('error')), seen.join(', '));
+    assert.equal(informer.get(name, NS), undefined);
+    assert.equal(informer.get(`${name}-0`, NS)?.metadata?.labels?.informer, run);
+  } finally {
+    await informer.stop();
+  }
+});
+
+test('KubernetesObjectApi resolves kinds through discovery: ConfigMap create, read, merge patch, list, delete', async () => {
+  const { kc } = client();
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  const name = `cn-cm-${run}`;
+  const created = await objects.create<V1ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: NS }, data: { a: '1' } });
+  try {
+    assert.equal(created.data?.a, '1');
+    const read = await objects.read<V1ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: NS } });
+    assert.equal(read.metadata?.uid, created.metadata?.uid);
+    const patched = await objects.patch<V1ConfigMap>(
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: NS }, data: { b: '2' } },
+      undefined, undefined, undefined, undefined, PatchStrategy.MergePatch,
+    );
+    assert.deepEqual(patched.data, { a: '1', b: '2' });
+    const list = await objects.list<V1ConfigMap>('v1', 'ConfigMap', NS, undefined, undefined, undefined, `metadata.name=${name}`);
+    assert.deepEqual(list.items.map((c) => c.data), [{ a: '1', b: '2' }]);
+  } finally {
+    await objects.delete({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: NS } });
+  }
+  const missing = await apiError(objects.read({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: NS } }));
+  assert.equal(missing.code, 404);
 });
 
 test('errors: a missing pod is a 404 ApiException with a Status; an invalid pod is 422', async () => {
