@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { PeapodClient } from '../client/peapod-client.js';
 import { resolveSocketPath } from '../client/transport.js';
 import type { FlagSpec, ParsedArgs } from './flags.js';
+import { streamTerminal, type LocalTerminal } from './local-terminal.js';
 
 export interface CliIo {
   stdout: Writable;
@@ -11,6 +12,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   cwd: string;
   now: () => number;
+  /** Replaces the terminal behind stdin/stdout (tests); by default it is derived from them. */
+  terminal?: LocalTerminal;
 }
 
 export class CliContext {
@@ -43,6 +46,11 @@ export class CliContext {
 
   close(): void {
     this.clientInstance?.close();
+  }
+
+  /** The user's terminal, for `-t`. */
+  terminal(): LocalTerminal {
+    return this.io.terminal ?? streamTerminal(this.io.stdin, this.io.stdout);
   }
 
   out(text: string): void {

@@ -17,6 +17,7 @@ export const commandTable: CommandEntry[] = [
   { name: 'describe', summary: 'Show details of a pod', load: async () => (await import('./commands/describe.js')).describeCommand },
   { name: 'logs', summary: "Print a container's logs", load: async () => (await import('./commands/logs.js')).logsCommand },
   { name: 'exec', summary: 'Run a command in a container', load: async () => (await import('./commands/exec.js')).execCommand },
+  { name: 'attach', summary: 'Attach to a running container', load: async () => (await import('./commands/attach.js')).attachCommand },
   { name: 'delete', summary: 'Delete pods or namespaces, by name or from manifests', load: async () => (await import('./commands/delete.js')).deleteCommand },
   { name: 'image', aliases: ['images'], summary: 'Manage local images: import, load, ls, rm', load: async () => (await import('./commands/image.js')).imageCommand },
   { name: 'kubeconfig', summary: 'Print the admin kubeconfig for kubectl', load: async () => (await import('./commands/kubeconfig.js')).kubeconfigCommand },
