@@ -3,7 +3,6 @@
  * object (count + lastTimestamp) as the kubelet's event correlator does. Recording never fails the
  * caller: an event that cannot be written is logged and dropped.
  */
-import { randomBytes } from 'node:crypto';
 import type { Event } from '../core/types.js';
 import type { Clock, ObjectStore } from '../core/ports.js';
 import type { Logger } from '../core/logger.js';
@@ -11,6 +10,7 @@ import { EVENT_AGGREGATION_WINDOW_MS, eventKey, newEvent, type EventInput } from
 
 export class EventRecorder {
   private readonly recent = new Map<string, { namespace: string; name: string; last: number }>();
+  private lastNanos = 0n;
 
   constructor(
     private readonly store: ObjectStore,
@@ -38,13 +38,24 @@ export class EventRecorder {
           return;
         }
       }
-      const name = `${e.pod.metadata!.name}.${randomBytes(8).toString('hex')}`;
+      const name = `${e.pod.metadata!.name}.${this.nameSuffix(now)}`;
       this.store.create('events', newEvent(e, name, this.nodeName, now));
       this.recent.set(key, { namespace: e.pod.metadata!.namespace!, name, last: now });
     } catch (err) {
       this.logger.warn('event not recorded', { reason: e.reason, err: String(err) });
     }
     if (this.recent.size > 5000) this.gc(now);
+  }
+
+  /**
+   * client-go names an event `<object>.<hex of UnixNano>`: names then sort in the order the
+   * events happened, and `kubectl describe` lists events of the same second in that order.
+   * Strictly increasing, so two events in the same millisecond get distinct names.
+   */
+  private nameSuffix(now: number): string {
+    const nanos = BigInt(now) * 1_000_000n;
+    this.lastNanos = nanos > this.lastNanos ? nanos : this.lastNanos + 1n;
+    return this.lastNanos.toString(16);
   }
 
   private gc(now: number): void {
