@@ -50,6 +50,8 @@ export class NodeAgent implements PodRuntimeAccess {
   private stopProberListener: (() => void) | undefined;
   private relistTimer: TimerHandle | undefined;
   private stopped = false;
+  private qosSync: Promise<void> = Promise.resolve();
+  private qosPending = false;
 
   constructor(private readonly d: NodeAgentDeps) {}
 
@@ -64,6 +66,7 @@ export class NodeAgent implements PodRuntimeAccess {
     this.stopWatch = store.watch('pods', undefined, list.metadata.resourceVersion, (e) => this.onEvent(e));
     // Whatever runs for a pod the store no longer has (force-deleted while we were down).
     for (const uid of state.podUids()) if (!this.workers.has(uid)) this.worker(uid).update(undefined);
+    this.syncQosCgroups();
     this.scheduleRelist();
   }
 
@@ -83,6 +86,8 @@ export class NodeAgent implements PodRuntimeAccess {
     if (this.stopped) return;
     this.relistTimer = this.d.clock.setTimeout(() => {
       this.backOff.gc(this.d.clock.now());
+      // Pods that finished (Succeeded/Failed) stop counting without being removed.
+      this.syncQosCgroups();
       this.d.state
         .relist()
         .catch((err: unknown) => this.d.logger.warn('relist failed', { err: String(err) }))
@@ -127,8 +132,15 @@ export class NodeAgent implements PodRuntimeAccess {
         events: this.d.events,
         hooks: this.d.hooks,
         prober: this.d.prober,
-        onDone: (done) => this.workers.delete(done),
-        admit: (pod) => this.admit(pod),
+        onDone: (done) => {
+          this.workers.delete(done);
+          this.syncQosCgroups();
+        },
+        admit: (pod) => {
+          const rejection = this.admit(pod);
+          if (!rejection) this.syncQosCgroups();
+          return rejection;
+        },
       });
       this.workers.set(uid, w);
     }
@@ -147,6 +159,25 @@ export class NodeAgent implements PodRuntimeAccess {
       if (p) active.push(p);
     }
     return admitPod(pod, active, this.d.allocatable);
+  }
+
+  /**
+   * The QoS-level cgroups follow the pods that hold node resources, as the kubelet updates them
+   * on admission and removal. Runs one at a time; requests made meanwhile coalesce into one run,
+   * which reads the pods when it starts (so after the worker has marked its pod admitted).
+   */
+  private syncQosCgroups(): void {
+    if (this.qosPending) return;
+    this.qosPending = true;
+    this.qosSync = this.qosSync.then(async () => {
+      this.qosPending = false;
+      const active: Pod[] = [];
+      for (const w of this.workers.values()) {
+        const p = w.activePod;
+        if (p) active.push(p);
+      }
+      await this.d.podRuntime.updateQosCgroups(active).catch((err: unknown) => this.d.logger.warn('QoS cgroups update failed', { err: String(err) }));
+    });
   }
 
   /** Syncs a pod now (its ConfigMap or Secret changed, for example). */

@@ -24,6 +24,8 @@ import { ContainerConfigError, resolveContainerEnv, type ConfigSource, type Node
 import { atomicVolumeKind, type AtomicVolumeWriter } from '../core/volume-payload.js';
 import { atomicVolumeDir, writeConfigVolumes } from './config-volumes.js';
 import { containerLinuxResources, containerOomScoreAdj, podCgroupConfig, restrictOomScoreAdj, type PodCgroupWriter } from '../core/pod-resources.js';
+import { qosClass } from '../core/qos.js';
+import { qosCgroupShares } from '../core/qos-cgroups.js';
 
 /** The kubelet never stops a container with less than this after the stop signal. */
 export const MIN_GRACE_SECONDS = 2;
@@ -106,6 +108,9 @@ export function newId(): string {
 }
 
 export class PodRuntime {
+  /** cpu.shares last written to each QoS-level cgroup. */
+  private readonly qosWritten = new Map<'Burstable' | 'BestEffort', number>();
+
   constructor(private readonly d: PodRuntimeDeps) {}
 
   /**
@@ -130,7 +135,7 @@ export class PodRuntime {
       ...(hostNetwork ? { [Annotations.hostNetworkIP]: this.d.hostIP ?? '' } : {}),
     };
     try {
-      await this.d.resources?.podCgroups?.apply(layout.podCgroup(uid), podCgroupConfig(pod));
+      await this.d.resources?.podCgroups?.apply(layout.podCgroup(uid, qosClass(pod)), podCgroupConfig(pod));
       const utsHostname = podUtsHostname(pod, dnsOptions);
       const netnsPath = hostNetwork ? undefined : await network.createNetns(id);
       const infra = (async () => {
@@ -140,7 +145,7 @@ export class PodRuntime {
           hostname: utsHostname,
           ...hostNamespaces(pod),
           sysctl: podSysctls(pod),
-          cgroupsPath: layout.containerCgroup(uid, id),
+          cgroupsPath: layout.containerCgroup(uid, id, qosClass(pod)),
           annotations,
         });
         const { pid } = await runtime.create({ id, spec, logPath: `${layout.containerDir(id)}/infra.log`, logSizeMax: 1024 * 1024 });
@@ -322,7 +327,7 @@ export class PodRuntime {
         ...(pod.spec!.hostNetwork ? {} : { netnsPath: layout.netnsPath(sandboxId) }),
         sharePid: pod.spec!.shareProcessNamespace === true,
         mounts,
-        cgroupsPath: layout.containerCgroup(uid, id),
+        cgroupsPath: layout.containerCgroup(uid, id, qosClass(pod)),
         resources: containerLinuxResources(container, { swapAccounting: this.d.resources?.swapAccounting ?? false }),
         ...(this.d.resources
           ? { oomScoreAdj: restrictOomScoreAdj(containerOomScoreAdj(pod, container, this.d.resources.memoryCapacityBytes), this.d.resources.oomScoreAdjFloor) }
@@ -429,6 +434,23 @@ export class PodRuntime {
     for (const s of sandboxes) await this.removeSandbox(s.id);
     await this.d.host.removePodDir(podUid);
     await this.d.host.removePodCgroup(podUid);
+  }
+
+  /**
+   * The QoS-level cgroups for the pods that hold node resources now (QOSContainerManager
+   * UpdateCgroups). Writes only what changed since the last call.
+   */
+  async updateQosCgroups(activePods: readonly Pod[]): Promise<void> {
+    const writer = this.d.resources?.podCgroups;
+    if (!writer?.applyQos) return;
+    const shares = qosCgroupShares(activePods);
+    for (const qos of ['BestEffort', 'Burstable'] as const) {
+      const value = qos === 'Burstable' ? shares.burstable : shares.besteffort;
+      if (this.qosWritten.get(qos) === value) continue;
+      this.qosWritten.delete(qos);
+      await writer.applyQos(this.d.layout.qosCgroup(qos), value);
+      this.qosWritten.set(qos, value);
+    }
   }
 
   private async containerMounts(pod: Pod, container: Container, containerId: string): Promise<MountInput[]> {

@@ -24,6 +24,10 @@ export interface NodeConfig {
   nodeName: string;
 }
 
+/** A pod's QoS class (status.qosClass), which decides where its cgroup goes. */
+export type PodQOSClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
+export const POD_QOS_CLASSES: readonly PodQOSClass[] = ['Guaranteed', 'Burstable', 'BestEffort'];
+
 export class Layout {
   constructor(readonly config: NodeConfig) {}
 
@@ -100,12 +104,25 @@ export class Layout {
   }
 
   // cgroups ------------------------------------------------------------------------------
-  /** cgroupfs path (relative to each hierarchy) of the pod-level cgroup. */
-  podCgroup(podUid: string): string {
-    return `/${this.config.instance}/pod${podUid}`;
+  /**
+   * cgroupfs path (relative to each hierarchy) of the pod-level cgroup, where the kubelet puts it:
+   * `kubepods/{burstable,besteffort}/pod<uid>`, Guaranteed pods directly under `kubepods` (the
+   * instance root plays `kubepods`). Without a class it is the Guaranteed path, which is also
+   * where daemons before the QoS levels put every pod.
+   */
+  podCgroup(podUid: string, qos: PodQOSClass = 'Guaranteed'): string {
+    return qos === 'Guaranteed' ? `/${this.config.instance}/pod${podUid}` : `${this.qosCgroup(qos)}/pod${podUid}`;
   }
-  containerCgroup(podUid: string, containerId: string): string {
-    return `${this.podCgroup(podUid)}/${containerId}`;
+  containerCgroup(podUid: string, containerId: string, qos: PodQOSClass = 'Guaranteed'): string {
+    return `${this.podCgroup(podUid, qos)}/${containerId}`;
+  }
+  /** The QoS-level cgroup the kubelet's QOSContainerManager keeps for Burstable or BestEffort pods. */
+  qosCgroup(qos: 'Burstable' | 'BestEffort'): string {
+    return `/${this.config.instance}/${qos.toLowerCase()}`;
+  }
+  /** Every place a pod's cgroup can be (its class is not needed to remove it). */
+  podCgroupCandidates(podUid: string): string[] {
+    return POD_QOS_CLASSES.map((qos) => this.podCgroup(podUid, qos));
   }
   get cgroupRoot(): string {
     return `/${this.config.instance}`;

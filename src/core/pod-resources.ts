@@ -218,6 +218,8 @@ export function podCgroupV2Files(cfg: PodCgroupConfig): [string, string][] {
 export interface PodCgroupWriter {
   /** Creates `cgroupPath` where missing and writes `cfg`, before the pod's containers exist. */
   apply(cgroupPath: string, cfg: PodCgroupConfig): Promise<void>;
+  /** Creates a QoS-level cgroup (`<root>/burstable`, `<root>/besteffort`) where missing and sets its CPU weight. */
+  applyQos?(cgroupPath: string, cpuShares: number): Promise<void>;
 }
 
 /**

@@ -269,7 +269,7 @@ export interface PodHost {
   ensureSubPath(volumePath: string, subPath: string): Promise<string>;
   /** Unmounts everything under the pod dir and removes it. Idempotent. */
   removePodDir(podUid: string): Promise<void>;
-  /** Removes the pod's cgroup (`<root>/pod<uid>`) from every hierarchy. Idempotent. */
+  /** Removes the pod's cgroup (`<root>[/burstable|/besteffort]/pod<uid>`) from every hierarchy. Idempotent. */
   removePodCgroup(podUid: string): Promise<void>;
   /** Pod uids with a pod dir on disk. */
   listPodDirs(): Promise<string[]>;

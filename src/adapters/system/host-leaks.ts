@@ -13,7 +13,7 @@ import { isPathWithin, readMountInfo } from './mountinfo.js';
 export interface HostLeakOptions {
   /** Report the bridge device itself (CNI never deletes it; `peapod reset` should). Default false. */
   includeBridge?: boolean;
-  /** Report the instance's cgroup root directory itself, not just pod cgroups under it. Default false. */
+  /** Report the instance's cgroup root and QoS-level directories, not just pod cgroups under them. Default false. */
   includeCgroupRoot?: boolean;
   /** Skip iptables (slow-ish, ~20 ms per table dump). Default false. */
   skipIptables?: boolean;
@@ -87,8 +87,10 @@ async function leakedCgroups(layout: Layout, includeRoot: boolean): Promise<stri
   const rel = layout.cgroupRoot.replace(/^\/+/, '');
   for (const h of await listCgroupHierarchies()) {
     const top = `${h}/${rel}`;
+    // The QoS levels belong to the instance like its root (the kubelet keeps them too).
+    const levels = new Set([top, ...(['Burstable', 'BestEffort'] as const).map((q) => `${h}${layout.qosCgroup(q)}`)]);
     for (const dir of await cgroupSubtree(top)) {
-      if (dir === top && !includeRoot) continue;
+      if (levels.has(dir) && !includeRoot) continue;
       out.push(`cgroup: ${dir}`);
     }
   }

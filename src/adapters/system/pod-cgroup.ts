@@ -1,5 +1,5 @@
 /**
- * @module The pod-level cgroup's limits. runc creates the parents of a container's cgroupsPath but
+ * @module The pod-level and QoS-level cgroups' limits. runc creates the parents of a container's cgroupsPath but
  * never writes their limits, so peapod writes them itself before the first container exists: on
  * cgroup v1 a child's CFS quota above its parent's is refused (EINVAL), so the parent must be set
  * up first, to the pod's sum. On a v1 hybrid host the limits go to the v1 controllers only (the
@@ -7,6 +7,7 @@
  */
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { podCgroupV1Files, podCgroupV2Files, type PodCgroupConfig, type PodCgroupWriter } from '../../core/pod-resources.js';
+import { qosCgroupV1Files, qosCgroupV2Files } from '../../core/qos-cgroups.js';
 import { readMountInfo, type MountInfo } from './mountinfo.js';
 
 interface Hierarchies {
@@ -37,15 +38,23 @@ export class PodCgroupFiles implements PodCgroupWriter {
     return (this.cached ??= hierarchies(await readMountInfo()));
   }
 
-  async apply(cgroupPath: string, cfg: PodCgroupConfig): Promise<void> {
+  apply(cgroupPath: string, cfg: PodCgroupConfig): Promise<void> {
+    return this.write(cgroupPath, podCgroupV1Files(cfg), podCgroupV2Files(cfg));
+  }
+
+  applyQos(cgroupPath: string, cpuShares: number): Promise<void> {
+    return this.write(cgroupPath, qosCgroupV1Files(cpuShares), qosCgroupV2Files(cpuShares));
+  }
+
+  private async write(cgroupPath: string, v1Files: [string, string][], v2Files: [string, string][]): Promise<void> {
     const rel = cgroupPath.replace(/^\/+/, '');
     const h = await this.hierarchies();
     if (h.v2) {
       await enableControllers(h.v2, rel);
-      for (const [file, value] of podCgroupV2Files(cfg)) await writeLimit(`${h.v2}/${rel}/${file}`, value);
+      for (const [file, value] of v2Files) await writeLimit(`${h.v2}/${rel}/${file}`, value);
       return;
     }
-    for (const [entry, value] of podCgroupV1Files(cfg)) {
+    for (const [entry, value] of v1Files) {
       const [controller, file] = entry.split('/');
       const mount = h.v1.get(controller);
       if (!mount) throw new Error(`cgroup v1 controller ${controller} is not mounted; cannot limit the pod cgroup`);

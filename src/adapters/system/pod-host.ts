@@ -91,8 +91,13 @@ export class HostPodHost implements PodHost {
     await rm(dir, { recursive: true, force: true });
   }
 
-  removePodCgroup(podUid: string): Promise<void> {
-    return removeCgroupTree(this.layout.podCgroup(podUid));
+  /** Wherever its QoS class put it (or a daemon from before the QoS levels did). */
+  async removePodCgroup(podUid: string): Promise<void> {
+    const failures: string[] = [];
+    for (const path of this.layout.podCgroupCandidates(podUid)) {
+      await removeCgroupTree(path).catch((err: unknown) => failures.push((err as Error).message));
+    }
+    if (failures.length > 0) throw new Error(failures.join('; '));
   }
 
   async createTerminationLog(path: string): Promise<void> {
