@@ -1,13 +1,15 @@
 /**
  * The peapod CLI against a real daemon, as a user types it: apply (created / unchanged /
  * configured / refused), get, describe, logs, exec, delete, image commands; and the volume kinds
- * a user meets first (emptyDir on disk and in memory, hostPath with readOnly and subPath).
+ * a user meets first (emptyDir on disk and in memory, hostPath with readOnly and subPath); exec -it
+ * and attach (-i piped, -it) through a pseudo-terminal (node-pty).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { promisify } from 'node:util';
+import pty from 'node-pty';
 import { TestDaemon, allRunning, peapodBin, repoRoot } from './helpers/test-daemon.js';
 
 const run = promisify(execFile);
@@ -148,4 +150,132 @@ test('bad input: malformed YAML, unknown kind, invalid pod; nothing is stored', 
   assert.match((await peapod('get', 'pods')).stderr + (await peapod('get', 'pods')).stdout, /No resources found in default namespace/);
   const flag = await peapod('get', 'pods', '--bogus');
   assert.equal(flag.code, 2);
+});
+
+// exec -it / attach through a real pseudo-terminal ------------------------------------------------
+
+/** Waits until the terminal output matches, or fails with what was seen. */
+async function until(out: () => string, re: RegExp, what: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!re.test(out())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; terminal shows:\n${out()}\n--- daemon log:\n${d.log()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function ptyPeapod(args: string[], cols: number, rows: number) {
+  const term = pty.spawn(peapodBin, args, { name: 'xterm', cols, rows, env: { ...(process.env as Record<string, string>), PEAPOD_SOCKET: d.socket } });
+  let out = '';
+  term.onData((c) => (out += c));
+  const exited = new Promise<number>((r) => term.onExit(({ exitCode }) => r(exitCode)));
+  const exitCode = () => Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(-1), 15_000))]);
+  return { term, out: () => out, exitCode };
+}
+
+/** The first test imports busybox through the CLI; these tests may run on their own (--test-name-pattern). */
+async function ensureBusybox(): Promise<void> {
+  if (!/^localhost\/busybox\s+latest/m.test((await peapod('image', 'ls')).stdout)) await d.importBusybox();
+}
+
+async function applyPod(name: string, container: string): Promise<void> {
+  await ensureBusybox();
+  const file = `${dir}/${name}.yaml`;
+  writeFileSync(file, `apiVersion: v1\nkind: Pod\nmetadata: { name: ${name} }\nspec:\n  restartPolicy: Never\n  terminationGracePeriodSeconds: 1\n  containers:\n  - name: main\n    image: localhost/busybox:latest\n${container}`);
+  const r = await peapod('apply', '-f', file);
+  assert.equal(r.code, 0, r.stderr);
+  await d.waitForPod(name, allRunning);
+}
+
+test('peapod exec -it: a real terminal, its size and a resize, the exit code', async () => {
+  await applyPod('tty-exec', '    command: ["sleep", "100000"]\n');
+  const { term, out, exitCode } = ptyPeapod(['exec', '-it', 'tty-exec', '--', 'sh'], 100, 30);
+  try {
+    await until(out, /\/ # /, 'the shell prompt');
+    term.write('tty; stty size\r');
+    await until(out, /\/dev\/pts\/\d+\s+30 100/, 'the terminal and its first size');
+    term.resize(120, 40);
+    // peapod sends the new size on SIGWINCH; stty then sees it.
+    await new Promise((r) => setTimeout(r, 300));
+    term.write('stty size\r');
+    await until(out, /40 120/, 'the size after a resize');
+    term.write('exit 7\r');
+    assert.equal(await exitCode(), 7, `terminal:\n${out()}`);
+    assert.match(out(), /command terminated with exit code 7/);
+  } finally {
+    term.kill();
+  }
+  // Killed mid-session, peapod still puts the terminal back (cooked mode, echo) before dying of the
+  // signal. SIGHUP because node itself resets the terminal on SIGINT/SIGTERM, not on SIGHUP.
+  const shell = pty.spawn('/bin/sh', ['-c', `${peapodBin} exec -it tty-exec -- sh; echo rc=$?; stty -a`], {
+    name: 'xterm',
+    cols: 100,
+    rows: 30,
+    env: { ...(process.env as Record<string, string>), PEAPOD_SOCKET: d.socket },
+  });
+  let shellOut = '';
+  shell.onData((c) => (shellOut += c));
+  try {
+    await until(() => shellOut, /\/ # /, 'the shell prompt under a wrapper');
+    const children = readFileSync(`/proc/${shell.pid}/task/${shell.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    assert.equal(children.length, 1, 'peapod is the wrapper shell\'s only child');
+    process.kill(children[0], 'SIGHUP');
+    await until(() => shellOut, /rc=129[\s\S]*speed/, 'the wrapper to report and print the terminal modes');
+    const after = shellOut.slice(shellOut.indexOf('rc=129'));
+    assert.match(after, /(^|\s)icanon(\s|$)/m, `canonical mode is back:\n${after}`);
+    assert.match(after, /(^|\s)echo(\s|$)/m, `echo is back:\n${after}`);
+  } finally {
+    shell.kill();
+  }
+
+  // Without a terminal on stdin, -t is dropped with kubectl's warning and the command still runs.
+  const piped = await peapod('exec', '-it', 'tty-exec', '--', 'sh', '-c', 'tty; true');
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.match(piped.stderr, /^Unable to use a TTY - input is not a terminal or the right kind of file$/m);
+  assert.equal(piped.stdout, 'not a tty\n');
+  await d.removePod('tty-exec');
+});
+
+test('echo x | peapod attach -i: stdin reaches the container, its end closes it (stdinOnce), exit 0', async () => {
+  await applyPod('att-pipe', '    command: ["sh", "-c", "cat; echo done"]\n    stdin: true\n    stdinOnce: true\n');
+  const child = spawn(peapodBin, ['attach', '-i', 'att-pipe'], { env: { ...process.env, PEAPOD_SOCKET: d.socket }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const timer = setTimeout(() => child.kill('SIGTERM'), 30_000);
+  const code = await new Promise<number>((resolve) => {
+    child.on('close', (c) => resolve(c ?? -1));
+    child.stdin.end('x\n');
+  });
+  clearTimeout(timer);
+  assert.equal(code, 0, `${stderr}\n--- daemon log:\n${d.log()}`);
+  assert.equal(stdout, 'x\ndone\n');
+  assert.match(stderr, /If you don't see a command prompt, try pressing enter\./);
+  const pod = await d.waitForPod('att-pipe', (p) => p.status?.phase === 'Succeeded');
+  assert.equal(pod.status?.containerStatuses?.[0].state?.terminated?.exitCode, 0);
+  const late = await peapod('attach', 'att-pipe');
+  assert.equal(late.code, 1);
+  assert.match(late.stderr, /cannot attach a container in a completed pod; current phase is Succeeded/);
+  await d.removePod('att-pipe');
+});
+
+test("peapod attach -it: the container's own terminal, resize, the session ends with the container", async () => {
+  await applyPod('att-tty', '    command: ["sh"]\n    stdin: true\n    tty: true\n');
+  const { term, out, exitCode } = ptyPeapod(['attach', '-it', 'att-tty'], 90, 25);
+  try {
+    await until(out, /If you don't see a command prompt/, 'peapod to attach');
+    term.write('echo $((6*7)); tty; stty size\r');
+    await until(out, /\n42\s+\/dev\/(pts\/\d+|console)\s+25 90/, 'the shell on its own terminal with the first size');
+    term.resize(110, 33);
+    await new Promise((r) => setTimeout(r, 300));
+    term.write('stty size\r');
+    await until(out, /33 110/, 'the size after a resize');
+    term.write('exit 0\r');
+    assert.equal(await exitCode(), 0, `terminal:\n${out()}`);
+  } finally {
+    term.kill();
+  }
+  const pod = await d.waitForPod('att-tty', (p) => p.status?.phase === 'Succeeded');
+  assert.equal(pod.status?.containerStatuses?.[0].state?.terminated?.exitCode, 0);
+  await d.removePod('att-tty');
 });
