@@ -33,7 +33,7 @@ export const attachCommand: Command = {
   details: [
     "Connects to the container's main process: its output, and with -i its stdin (the container",
     'needs `stdin: true`); with -it its terminal (`tty: true`), this one going to raw mode. The',
-    'session ends when the container exits (peapod exits 0) or when you interrupt it.',
+    'session ends when the container exits (peapod exits 0), or with Ctrl-C when there is no -t.',
     '',
     'Examples:',
     '  peapod attach web',
