@@ -68,12 +68,21 @@ const sleeper = (resources?: Container['resources']): Container => ({
 });
 
 describe('pod resources', { concurrency: 6 }, () => {
-  test('§14.45 Burstable: cpu.shares 256, cfs quota 50000/100000, memory 128Mi (no swap), on the container and the pod cgroup', async () => {
+  test('§14.45 Burstable: cpu.shares 256, cfs quota 50000/100000, memory 128Mi (no swap), on the container and the pod cgroup under burstable/', async () => {
     await d.client.createPod('default', podManifest('burstable', { containers: [sleeper({ requests: { cpu: '250m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } })] }));
+    let podCgroupDir = '';
     try {
       const pod = await d.waitForPod('burstable', allRunning);
       assert.equal(pod.status!.qosClass, 'Burstable');
-      const ctr = d.layout.containerCgroup(pod.metadata!.uid!, containerId(pod));
+      const ctr = d.layout.containerCgroup(pod.metadata!.uid!, containerId(pod), 'Burstable');
+      assert.equal(ctr, `${d.layout.cgroupRoot}/burstable/pod${pod.metadata!.uid}/${containerId(pod)}`);
+      podCgroupDir = `/sys/fs/cgroup/cpu${d.layout.cgroupRoot}/burstable/pod${pod.metadata!.uid}`;
+      assert.ok(existsSync(podCgroupDir), `${podCgroupDir} exists`);
+      assert.equal(existsSync(`/sys/fs/cgroup/cpu${d.layout.cgroupRoot}/pod${pod.metadata!.uid}`), false, 'not directly under the instance root');
+      // The container's own view: runc put its process in that cgroup (no cgroup namespace on v1).
+      assert.match(await execText('burstable', ['cat', '/proc/1/cgroup']), new RegExp(`^\\d+:[^:]*\\bcpu\\b[^:]*:${ctr}$`, 'm'));
+      // The QoS level weighs at least this pod's request (other Burstable pods of this file add theirs).
+      assert.ok(Number(cgroupFile('cpu', d.layout.qosCgroup('Burstable'), 'cpu.shares')) >= 256, 'burstable cpu.shares ≥ the pod\'s 256');
       assert.equal(cgroupFile('cpu', ctr, 'cpu.shares'), '256');
       assert.equal(cgroupFile('cpu', ctr, 'cpu.cfs_quota_us'), '50000');
       assert.equal(cgroupFile('cpu', ctr, 'cpu.cfs_period_us'), '100000');
@@ -81,7 +90,7 @@ describe('pod resources', { concurrency: 6 }, () => {
       if (existsSync(`/sys/fs/cgroup/memory${ctr}/memory.memsw.limit_in_bytes`)) {
         assert.equal(cgroupFile('memory', ctr, 'memory.memsw.limit_in_bytes'), String(128 * MiB));
       }
-      const podCg = d.layout.podCgroup(pod.metadata!.uid!);
+      const podCg = d.layout.podCgroup(pod.metadata!.uid!, 'Burstable');
       assert.equal(cgroupFile('cpu', podCg, 'cpu.shares'), '256');
       assert.equal(cgroupFile('cpu', podCg, 'cpu.cfs_quota_us'), '50000');
       assert.equal(cgroupFile('memory', podCg, 'memory.limit_in_bytes'), String(128 * MiB));
@@ -91,6 +100,9 @@ describe('pod resources', { concurrency: 6 }, () => {
     } finally {
       await remove('burstable');
     }
+    // A grace-0 delete leaves the store at once; the node agent removes the pod's leftovers after.
+    for (let i = 0; i < 100 && podCgroupDir && existsSync(podCgroupDir); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(existsSync(podCgroupDir), false, 'the pod cgroup is removed with the pod');
   });
 
   test('§14.45 Guaranteed: request = limit ⇒ oom_score_adj -997, shares and quota from the one value', async () => {
@@ -98,7 +110,12 @@ describe('pod resources', { concurrency: 6 }, () => {
     try {
       const pod = await d.waitForPod('guaranteed', allRunning);
       assert.equal(pod.status!.qosClass, 'Guaranteed');
-      const ctr = d.layout.containerCgroup(pod.metadata!.uid!, containerId(pod));
+      const ctr = d.layout.containerCgroup(pod.metadata!.uid!, containerId(pod), 'Guaranteed');
+      assert.equal(ctr, `${d.layout.cgroupRoot}/pod${pod.metadata!.uid}/${containerId(pod)}`, 'directly under the instance root');
+      assert.equal(cgroupFile('cpu', d.layout.podCgroup(pod.metadata!.uid!, 'Guaranteed'), 'cpu.cfs_quota_us'), '10000');
+      for (const level of ['burstable', 'besteffort']) {
+        assert.equal(existsSync(`/sys/fs/cgroup/cpu${d.layout.cgroupRoot}/${level}/pod${pod.metadata!.uid}`), false, `not under ${level}`);
+      }
       assert.equal(cgroupFile('cpu', ctr, 'cpu.shares'), '102');
       assert.equal(cgroupFile('cpu', ctr, 'cpu.cfs_quota_us'), '10000');
       assert.equal(cgroupFile('memory', ctr, 'memory.limit_in_bytes'), String(48 * MiB));
@@ -113,11 +130,13 @@ describe('pod resources', { concurrency: 6 }, () => {
     try {
       const pod = await d.waitForPod('besteffort', allRunning);
       assert.equal(pod.status!.qosClass, 'BestEffort');
-      const ctr = d.layout.containerCgroup(pod.metadata!.uid!, containerId(pod));
+      const ctr = d.layout.containerCgroup(pod.metadata!.uid!, containerId(pod), 'BestEffort');
+      assert.equal(ctr, `${d.layout.cgroupRoot}/besteffort/pod${pod.metadata!.uid}/${containerId(pod)}`);
+      assert.equal(cgroupFile('cpu', `${d.layout.cgroupRoot}/besteffort`, 'cpu.shares'), '2');
       assert.equal(cgroupFile('cpu', ctr, 'cpu.shares'), '2');
       assert.equal(cgroupFile('cpu', ctr, 'cpu.cfs_quota_us'), '-1');
       assert.ok(Number(cgroupFile('memory', ctr, 'memory.limit_in_bytes')) > 1e15, 'no memory limit');
-      assert.equal(cgroupFile('cpu', d.layout.podCgroup(pod.metadata!.uid!), 'cpu.shares'), '2');
+      assert.equal(cgroupFile('cpu', d.layout.podCgroup(pod.metadata!.uid!, 'BestEffort'), 'cpu.shares'), '2');
       assert.equal(await execText('besteffort', ['cat', '/proc/1/oom_score_adj']), '1000');
     } finally {
       await remove('besteffort');
@@ -189,7 +208,7 @@ describe('pod resources', { concurrency: 6 }, () => {
         assert.equal(c.containerID, undefined);
         assert.ok(c.state?.waiting, `never started: ${JSON.stringify(c.state)}`);
       }
-      assert.equal(existsSync(`/sys/fs/cgroup/memory${d.layout.podCgroup(pod.metadata!.uid!)}`), false, 'no pod cgroup');
+      for (const cg of d.layout.podCgroupCandidates(pod.metadata!.uid!)) assert.equal(existsSync(`/sys/fs/cgroup/memory${cg}`), false, `no pod cgroup ${cg}`);
       const events = await d.client.listEvents('default', { fieldSelector: `involvedObject.name=too-big` });
       assert.ok(events.items.some((e) => (e as { reason?: string }).reason === 'OutOfmemory'));
       // Stays rejected: no later sync starts it.
