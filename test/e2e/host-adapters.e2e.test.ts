@@ -246,6 +246,34 @@ test('removePodCgroup removes the pod cgroup and leftover children in every hier
   await removeCgroupTree(layout.cgroupRoot); // idempotent
 });
 
+test('removePodCgroup finds the pod cgroup under its QoS level or directly under the root (older daemons); QoS levels are not leaks', async (t) => {
+  const { layout } = await scratch(t);
+  const host = new HostPodHost({ layout });
+  const burstable = `u-${hex(4)}`;
+  const bestEffort = `u-${hex(4)}`;
+  const legacy = `u-${hex(4)}`;
+  const hierarchies = await listCgroupHierarchies();
+  for (const h of hierarchies) {
+    await mkdir(`${h}${layout.containerCgroup(burstable, 'c1', 'Burstable')}`, { recursive: true });
+    await mkdir(`${h}${layout.containerCgroup(bestEffort, 'c1', 'BestEffort')}`, { recursive: true });
+    await mkdir(`${h}${layout.cgroupRoot}/pod${legacy}/c1`, { recursive: true });
+  }
+  const before = await findHostLeaks(layout, { skipIptables: true });
+  assert.ok(before.some((l) => l.endsWith(`/burstable/pod${burstable}/c1`)), 'leak checker sees a pod under burstable');
+  for (const uid of [burstable, bestEffort, legacy]) await host.removePodCgroup(uid);
+  for (const h of hierarchies) {
+    assert.ok(!existsSync(`${h}${layout.podCgroup(burstable, 'Burstable')}`), `${h}: Burstable pod cgroup removed`);
+    assert.ok(!existsSync(`${h}${layout.podCgroup(bestEffort, 'BestEffort')}`), `${h}: BestEffort pod cgroup removed`);
+    assert.ok(!existsSync(`${h}${layout.cgroupRoot}/pod${legacy}`), `${h}: pre-QoS pod cgroup removed`);
+    assert.ok(existsSync(`${h}${layout.qosCgroup('Burstable')}`), 'the QoS level stays, as the kubelet keeps it');
+  }
+  assert.deepEqual(await findHostLeaks(layout, { skipIptables: true }), [], 'empty QoS levels are not pod leftovers');
+  const withRoot = await findHostLeaks(layout, { skipIptables: true, includeCgroupRoot: true });
+  assert.ok(withRoot.some((l) => l.endsWith(`${layout.cgroupRoot}/besteffort`)), 'but the instance view lists them');
+  await removeCgroupRoot(layout);
+  for (const h of hierarchies) assert.ok(!existsSync(`${h}${layout.cgroupRoot}`), `${h}: reset removes the QoS levels with the root`);
+});
+
 test('overlay snapshot: two lowers, a whiteout, writes to upper, idempotent prepare and remove', async (t) => {
   const { base, layout } = await scratch(t);
   const snaps = new OverlaySnapshotter({ layout });
