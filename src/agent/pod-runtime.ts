@@ -124,6 +124,7 @@ export class PodRuntime {
     const hostNetwork = pod.spec?.hostNetwork === true;
     const dnsOptions = await this.dnsOptions(pod);
     const hostname = podHostname(pod, dnsOptions);
+    const podCgroup = layout.podCgroup(uid, qosClass(pod));
     const annotations = {
       [Annotations.podUid]: uid,
       [Annotations.podName]: pod.metadata!.name!,
@@ -131,11 +132,12 @@ export class PodRuntime {
       [Annotations.containerType]: 'sandbox',
       [Annotations.containerName]: 'POD',
       [Annotations.sandboxId]: id,
+      [Annotations.podCgroup]: podCgroup,
       // No CNI record to ask after a daemon restart: the sandbox carries its (the node's) IP.
       ...(hostNetwork ? { [Annotations.hostNetworkIP]: this.d.hostIP ?? '' } : {}),
     };
     try {
-      await this.d.resources?.podCgroups?.apply(layout.podCgroup(uid, qosClass(pod)), podCgroupConfig(pod));
+      await this.d.resources?.podCgroups?.apply(podCgroup, podCgroupConfig(pod));
       const utsHostname = podUtsHostname(pod, dnsOptions);
       const netnsPath = hostNetwork ? undefined : await network.createNetns(id);
       const infra = (async () => {
@@ -145,7 +147,7 @@ export class PodRuntime {
           hostname: utsHostname,
           ...hostNamespaces(pod),
           sysctl: podSysctls(pod),
-          cgroupsPath: layout.containerCgroup(uid, id, qosClass(pod)),
+          cgroupsPath: `${podCgroup}/${id}`,
           annotations,
         });
         const { pid } = await runtime.create({ id, spec, logPath: `${layout.containerDir(id)}/infra.log`, logSizeMax: 1024 * 1024 });
@@ -327,7 +329,7 @@ export class PodRuntime {
         ...(pod.spec!.hostNetwork ? {} : { netnsPath: layout.netnsPath(sandboxId) }),
         sharePid: pod.spec!.shareProcessNamespace === true,
         mounts,
-        cgroupsPath: layout.containerCgroup(uid, id, qosClass(pod)),
+        cgroupsPath: `${infra.annotations[Annotations.podCgroup] ?? layout.podCgroup(uid)}/${id}`,
         resources: containerLinuxResources(container, { swapAccounting: this.d.resources?.swapAccounting ?? false }),
         ...(this.d.resources
           ? { oomScoreAdj: restrictOomScoreAdj(containerOomScoreAdj(pod, container, this.d.resources.memoryCapacityBytes), this.d.resources.oomScoreAdjFloor) }

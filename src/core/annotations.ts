@@ -11,6 +11,11 @@ export const Annotations = {
   /** "sandbox" for the infra container, "init" or "app" otherwise. */
   containerType: 'io.peapod.container.type',
   sandboxId: 'io.kubernetes.cri.sandbox-id',
+  /**
+   * On a sandbox: the pod cgroup its containers go under. Containers follow the sandbox, so a
+   * sandbox made by an older daemon (no annotation: `/<instance>/pod<uid>`) keeps its pod together.
+   */
+  podCgroup: 'io.peapod.sandbox.pod-cgroup',
   /** On a hostNetwork sandbox: the pod IP (the node's), since no CNI state records it. */
   hostNetworkIP: 'io.peapod.sandbox.host-network-ip',
   restartCount: 'io.kubernetes.container.restartCount',
