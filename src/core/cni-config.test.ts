@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cidrContains, cniArgs, firstHost, podAddress, podConfList, pluginStdin, runtimeConfigFor } from './cni-config.js';
+import { cidrContains, cniArgs, firstHost, legacyFirewallPlugin, podAddress, podConfList, pluginStdin, runtimeConfigFor } from './cni-config.js';
 
 const list = podConfList({ networkName: 'peapod', bridge: 'peapod0', podCidr: '10.90.0.0/16', ipamDir: '/run/peapod/cni/ipam' });
 
-test('the main chain is bridge (host-local, first address as gateway), portmap, firewall', () => {
-  assert.deepEqual(list.plugins.map((p) => p.type), ['bridge', 'portmap', 'firewall']);
+test('the main chain is bridge (host-local, first address as gateway), portmap; no per-pod firewall', () => {
+  assert.deepEqual(list.plugins.map((p) => p.type), ['bridge', 'portmap']);
   const bridge = list.plugins[0] as Record<string, any>;
   assert.equal(bridge.bridge, 'peapod0');
   assert.equal(bridge.isGateway, true);
@@ -13,7 +13,7 @@ test('the main chain is bridge (host-local, first address as gateway), portmap, 
   assert.equal(bridge.hairpinMode, true);
   assert.deepEqual(bridge.ipam.ranges, [[{ subnet: '10.90.0.0/16', gateway: '10.90.0.1' }]]);
   assert.equal(bridge.ipam.dataDir, '/run/peapod/cni/ipam');
-  assert.equal(list.plugins[2].backend, 'iptables');
+  assert.deepEqual(legacyFirewallPlugin(), { type: 'firewall', backend: 'iptables' });
 });
 
 test('runtimeConfig reaches only plugins whose capabilities ask for it; capabilities are dropped', () => {

@@ -1,8 +1,10 @@
 /**
  * @module Finding the iptables rules a CNI network left behind, from `iptables-save` text, and
- * writing the `iptables-restore --noflush` script that removes them. Pure text work so that the
+ * writing the `iptables-restore --noflush` script that removes them; and the per-network FORWARD
+ * rules peapod owns (instead of the firewall plugin's per-pod ones). Pure text work so that the
  * "never touch another network's rules" logic is unit-tested without root.
  */
+import { createHash } from 'node:crypto';
 
 export interface SavedRule {
   table: string;
@@ -74,6 +76,8 @@ export interface CleanupPlan {
 export interface CleanupOptions {
   /** Rules to delete (their private CNI-* target chains go with them). */
   match: (rule: SavedRule) => boolean;
+  /** Chains of ours to delete too, if present (with their rules), unless a kept rule jumps to them. */
+  chains?: string[];
   /** Also remove the shared CNI chains (and the jumps into them) when no rule of another network remains. */
   sharedChains?: boolean;
 }
@@ -86,6 +90,7 @@ export function planCleanup(tables: SavedTable[], opts: CleanupOptions): Cleanup
     for (const rule of removed) {
       if (rule.target?.startsWith('CNI-') && !SHARED.has(rule.target) && !BUILTIN.has(rule.target)) chains.add(rule.target);
     }
+    for (const chain of opts.chains ?? []) if (!BUILTIN.has(chain) && !SHARED.has(chain)) chains.add(chain);
 
     if (opts.sharedChains) {
       const left = (chain: string) => table.rules.filter((r) => r.chain === chain && !removed.has(r) && !chains.has(r.chain));
@@ -131,4 +136,48 @@ export function ruleAddresses(rule: SavedRule): string[] {
   const out: string[] = [];
   for (const m of rule.spec.matchAll(/(?:^| )-[sd] (\d+\.\d+\.\d+\.\d+)(?:\/32)?(?= |$)/g)) out.push(m[1]);
   return out;
+}
+
+// The network's FORWARD rules ------------------------------------------------------------------
+
+/**
+ * Where the network's FORWARD accepts live. Deterministic, so a restarted daemon and reset find
+ * it; hashed, because instance names may exceed iptables' 28-character chain names.
+ */
+export function forwardChainName(network: string): string {
+  return `PEAPOD-FWD-${createHash('sha256').update(network).digest('hex').slice(0, 6)}`;
+}
+
+/** Carries `name: "<network>"` like the plugins' tags, so the leak checks see these rules too. */
+export function forwardComment(network: string): string {
+  return `peapod forward name: "${network}"`;
+}
+
+export function isForwardRule(rule: SavedRule, network: string): boolean {
+  return rule.comment === forwardComment(network);
+}
+
+export interface ForwardRules {
+  chain: string;
+  /** The rule in FORWARD (inserted at position 1, before a Docker host's DROP/DOCKER-USER rules). */
+  jump: string[];
+  /** The rules appended to `chain`, in order. */
+  rules: string[][];
+}
+
+/**
+ * Pod-originated traffic, and replies to it, pass a host FORWARD policy of DROP. The same two
+ * accepts the firewall plugin adds per pod IP, once for the whole pod CIDR.
+ */
+export function forwardRules(network: string, podCidr: string): ForwardRules {
+  const chain = forwardChainName(network);
+  const comment = ['-m', 'comment', '--comment', forwardComment(network)];
+  return {
+    chain,
+    jump: [...comment, '-j', chain],
+    rules: [
+      ['-s', podCidr, ...comment, '-j', 'ACCEPT'],
+      ['-d', podCidr, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', ...comment, '-j', 'ACCEPT'],
+    ],
+  };
 }

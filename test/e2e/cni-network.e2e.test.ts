@@ -11,7 +11,9 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { Layout } from '../../src/core/layout.js';
 import { CniNetwork } from '../../src/adapters/cni/cni-network.js';
-import { cidrContains } from '../../src/core/cni-config.js';
+import { invokePlugin } from '../../src/adapters/cni/cni-plugin.js';
+import { cidrContains, cniArgs, type CniResult } from '../../src/core/cni-config.js';
+import { forwardChainName, forwardRules } from '../../src/core/cni-iptables.js';
 import type { PodNetworkStatus } from '../../src/core/ports.js';
 
 const sh = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -50,6 +52,14 @@ async function eventually<T>(fn: () => Promise<T>, ms = 5000): Promise<T> {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ipRe = (ip: string) => ip.replace(/\./g, '\\.');
+
+/** The network's jumps in FORWARD, and whether its chain exists. */
+function forwardState(network: string, podCidr: string): { jumps: number; chain: boolean } {
+  const f = forwardRules(network, podCidr);
+  const jumps = sh('iptables', ['-S', 'FORWARD']).split('\n').filter((l) => l.endsWith(`-j ${f.chain}`)).length;
+  return { jumps, chain: shOk('iptables', ['-S', f.chain]) };
+}
 
 test('CNI pod network: two sandboxes, hostPort, FORWARD DROP, clean teardown and reset', { timeout: 120_000 }, async (t) => {
   assert.equal(process.getuid?.(), 0, 'this e2e test needs root (netns, bridge, iptables)');
@@ -122,7 +132,8 @@ test('CNI pod network: two sandboxes, hostPort, FORWARD DROP, clean teardown and
   assert.equal(await eventually(() => httpGet(`http://${pods[1].ip}:8080/`)), 'hello-1\n');
   assert.equal(await eventually(() => httpGet(`http://127.0.0.1:${hostPort}/`)), 'hello-0\n', 'hostPort on 127.0.0.1');
 
-  // Pod-to-pod traffic crosses FORWARD (br_netfilter); the firewall plugin must let it through.
+  assert.deepEqual(forwardState(name, cidr), { jumps: 1, chain: true }, 'one jump to the network chain for two pods');
+  // Pod-to-pod traffic crosses FORWARD (br_netfilter); the network's FORWARD rules must let it through.
   try {
     sh('iptables', ['-P', 'FORWARD', 'DROP']);
     // (busybox 1.35's wget -T segfaults, hence the execFileSync timeout instead.)
@@ -131,10 +142,11 @@ test('CNI pod network: two sandboxes, hostPort, FORWARD DROP, clean teardown and
       timeout: 5000,
     });
     assert.equal(out, 'hello-0\n');
-    // The packets really crossed FORWARD and were accepted by the firewall plugin's rule for pod 1.
-    const counters = sh('iptables', ['-L', 'CNI-FORWARD', '-v', '-n', '-x']);
-    const accepted = counters.split('\n').find((l) => new RegExp(`ACCEPT .* ${pods[1].ip.replace(/\./g, '\\.')}\\s+0\\.0\\.0\\.0/0`).test(l));
-    assert.ok(accepted && Number(accepted.trim().split(/\s+/)[0]) > 0, `firewall rule for ${pods[1].ip} matched packets:\n${counters}`);
+    // The packets really crossed FORWARD and were accepted by the network chain's rule for the pod CIDR.
+    const counters = sh('iptables', ['-L', forwardChainName(name), '-v', '-n', '-x']);
+    const accepted = counters.split('\n').find((l) => new RegExp(`ACCEPT .* ${ipRe(cidr)}\\s+0\\.0\\.0\\.0/0 `).test(l));
+    assert.ok(accepted && Number(accepted.trim().split(/\s+/)[0]) > 0, `forward rule for ${cidr} matched packets:\n${counters}`);
+    assert.doesNotMatch(sh('iptables', ['-S', 'CNI-FORWARD']).replace(/^-N.*$/m, ''), new RegExp(ipRe(pods[1].ip)), 'no per-pod firewall rule');
     assert.equal(await httpGet(`http://127.0.0.1:${hostPort}/`), 'hello-0\n');
   } finally {
     sh('iptables', ['-P', 'FORWARD', originalPolicy]);
@@ -167,9 +179,45 @@ test('CNI pod network: two sandboxes, hostPort, FORWARD DROP, clean teardown and
   await net.tearDown(ids[1]);
   const afterB = sh('iptables-save', []);
   assert.doesNotMatch(afterB, new RegExp(ids[1]));
-  assert.doesNotMatch(afterB, new RegExp(`name: \\\\"${name}\\\\"`), 'no rule tagged with the network');
+  const tagged = afterB.split('\n').filter((l) => l.includes(`name: \\"${name}\\"`));
+  assert.deepEqual(
+    tagged.filter((l) => !l.includes(forwardChainName(name))),
+    [],
+    'no rule tagged with the network but its FORWARD jump and chain',
+  );
   assert.doesNotMatch(sh('ls', [`${layout.ipamDir}/${name}`]), new RegExp(pods[1].ip.replace(/\./g, '\\.')), 'lease released');
   assert.deepEqual(await net.list(), []);
+
+  // A sandbox of an earlier peapod: the firewall plugin ran after the chain, its state has no `forward`.
+  const oldId = randomBytes(32).toString('hex');
+  const old = await net.setUp({ sandboxId: oldId, podUid: 'u-old', podName: 'p-old', namespace: 'default', portMappings: [] });
+  const oldStatePath = `${layout.cniStateDir}/${oldId}.json`;
+  const oldState = JSON.parse(sh('cat', [oldStatePath])) as { forward?: string; result: CniResult };
+  assert.equal(oldState.forward, 'network');
+  delete oldState.forward;
+  writeFileSync(oldStatePath, JSON.stringify(oldState));
+  await invokePlugin({
+    cniPath: '/usr/lib/cni',
+    command: 'ADD',
+    containerId: oldId,
+    netns: layout.netnsPath(oldId),
+    ifName: 'eth0',
+    args: cniArgs({ namespace: 'default', podName: 'p-old', sandboxId: oldId, podUid: 'u-old' }),
+    conf: { type: 'firewall', backend: 'iptables', name, cniVersion: '1.0.0', prevResult: oldState.result },
+  });
+  const oldIpRule = new RegExp(`${ipRe(old.ip)}/32`);
+  assert.match(sh('iptables', ['-S', 'CNI-FORWARD']), oldIpRule, 'the old sandbox has its firewall-plugin rules');
+  await net.tearDown(oldId);
+  assert.doesNotMatch(sh('iptables', ['-S', 'CNI-FORWARD']), oldIpRule, "tearDown ran the firewall plugin's DEL");
+  assert.ok(!existsSync(layout.netnsPath(oldId)));
+
+  // FORWARD flushed behind our back (a firewall reload): the next setUp puts the jump back.
+  sh('iptables', ['-D', 'FORWARD', ...forwardRules(name, cidr).jump]);
+  assert.deepEqual(forwardState(name, cidr), { jumps: 0, chain: true });
+  await net.ensureForwarding();
+  await net.ensureForwarding();
+  assert.deepEqual(forwardState(name, cidr), { jumps: 1, chain: true });
+  assert.equal(sh('iptables', ['-S', forwardChainName(name)]).split('\n').filter((l) => l.startsWith('-A')).length, 2, 'chain rebuilt, not doubled');
 
   // Lost cache (only the netns is left): list() names it by its prefix, tearDown still cleans up.
   const lostId = randomBytes(32).toString('hex');
@@ -208,6 +256,7 @@ test('CNI pod network: two sandboxes, hostPort, FORWARD DROP, clean teardown and
   assert.ok(!shOk('ip', ['link', 'show', name]), 'bridge removed');
   assert.ok(!existsSync(layout.cniStateDir), 'CNI state removed');
   assert.doesNotMatch(sh('iptables-save', []), new RegExp(name));
+  assert.deepEqual(forwardState(name, cidr), { jumps: 0, chain: false }, 'removeAll removed the FORWARD jump and the chain');
 });
 
 test('a failing plugin rejects naming the plugin and its msg, and what was added is undone', { timeout: 60_000 }, async (t) => {
@@ -225,12 +274,15 @@ test('a failing plugin rejects naming the plugin and its msg, and what was added
     instance: name,
     nodeName: 'test',
   });
-  // The real plugins, except a firewall that fails the way plugins do: {code,msg} on stdout, exit 1.
+  // The real plugins, except a portmap whose ADD fails the way plugins do: {code,msg} on stdout, exit 1.
   const cniPath = `${dir}/cni`;
   mkdirSync(cniPath);
-  for (const plugin of readdirSync('/usr/lib/cni')) if (plugin !== 'firewall') symlinkSync(`/usr/lib/cni/${plugin}`, `${cniPath}/${plugin}`);
-  writeFileSync(`${cniPath}/firewall`, '#!/bin/sh\ncat >/dev/null\necho \'{"cniVersion":"1.0.0","code":999,"msg":"boom from fake firewall"}\'\nexit 1\n');
-  chmodSync(`${cniPath}/firewall`, 0o755);
+  for (const plugin of readdirSync('/usr/lib/cni')) if (plugin !== 'portmap') symlinkSync(`/usr/lib/cni/${plugin}`, `${cniPath}/${plugin}`);
+  writeFileSync(
+    `${cniPath}/portmap`,
+    '#!/bin/sh\ncat >/dev/null\n[ "$CNI_COMMAND" = ADD ] || exit 0\necho \'{"cniVersion":"1.0.0","code":999,"msg":"boom from fake portmap"}\'\nexit 1\n',
+  );
+  chmodSync(`${cniPath}/portmap`, 0o755);
   const net = new CniNetwork({ layout, cniPath });
   t.after(async () => {
     await net.removeAll().catch((e) => console.error('removeAll in cleanup failed:', e));
@@ -242,9 +294,9 @@ test('a failing plugin rejects naming the plugin and its msg, and what was added
   await net.createNetns(id);
   await assert.rejects(
     net.setUp({ sandboxId: id, podUid: 'u', podName: 'p', namespace: 'default', portMappings: [{ hostPort: 20000 + (randomBytes(2).readUInt16BE() % 30000), containerPort: 80, protocol: 'tcp' }] }),
-    (err: Error) => /firewall/.test(err.message) && /boom from fake firewall/.test(err.message),
+    (err: Error) => /portmap/.test(err.message) && /boom from fake portmap/.test(err.message),
   );
-  assert.doesNotMatch(sh('iptables-save', []), new RegExp(id), 'portmap and ipMasq rules undone');
+  assert.doesNotMatch(sh('iptables-save', []), new RegExp(id), 'ipMasq rules undone');
   const leases = existsSync(`${layout.ipamDir}/${name}`) ? readdirSync(`${layout.ipamDir}/${name}`) : [];
   assert.deepEqual(leases.filter((f) => /^\d/.test(f)), [], 'IP lease released');
   assert.equal(await net.status(id), undefined);
@@ -252,6 +304,7 @@ test('a failing plugin rejects naming the plugin and its msg, and what was added
   assert.ok(!existsSync(layout.netnsPath(id)));
   await net.removeAll();
   assert.ok(!shOk('ip', ['link', 'show', name]), 'bridge removed');
+  assert.deepEqual(forwardState(name, cidr), { jumps: 0, chain: false });
 });
 
 test('concurrent setUp on a fresh bridge, then removeAll tears every sandbox down', { timeout: 60_000 }, async (t) => {
@@ -287,8 +340,67 @@ test('concurrent setUp on a fresh bridge, then removeAll tears every sandbox dow
   assert.equal(new Set(sts.map((s) => s.ip)).size, 3);
   for (const s of sts) assert.ok(cidrContains(cidr, s.ip));
   assert.equal((await net.list()).length, 3);
+  assert.deepEqual(forwardState(name, cidr), { jumps: 1, chain: true }, 'concurrent setUps insert the jump once');
   await net.removeAll();
   assert.doesNotMatch(sh('iptables-save', []), new RegExp(name));
+  assert.deepEqual(forwardState(name, cidr), { jumps: 0, chain: false });
   for (const id of ids) assert.ok(!existsSync(layout.netnsPath(id)));
   assert.ok(!shOk('ip', ['link', 'show', name]), 'bridge removed');
+});
+
+test('a failing FORWARD rule install fails setUp, and what the plugins added is undone', { timeout: 60_000 }, async (t) => {
+  assert.equal(process.getuid?.(), 0, 'this e2e test needs root (netns, bridge, iptables)');
+  const r = randomBytes(2).toString('hex');
+  const name = `pptest${r}`;
+  const cidr = `10.${91 + (randomBytes(1)[0] % 9)}.${randomBytes(1)[0]}.0/24`;
+  const dir = mkdtempSync(`${tmpdir()}/peapod-cni-`);
+  const layout = new Layout({
+    dataDir: `${dir}/data`,
+    runDir: `${dir}/run`,
+    socketPath: `${dir}/run/peapod.sock`,
+    podCidr: cidr,
+    bridge: name,
+    instance: name,
+    nodeName: 'test',
+  });
+  // An iptables that refuses only our chain; the plugins' own iptables calls go through.
+  const bin = `${dir}/bin`;
+  mkdirSync(bin);
+  const real = sh('sh', ['-c', 'command -v iptables']).trim();
+  writeFileSync(
+    `${bin}/iptables`,
+    `#!/bin/sh\ncase "$*" in *${forwardChainName(name)}*) echo "iptables: refused by the test" >&2; exit 4;; esac\nexec ${real} "$@"\n`,
+  );
+  chmodSync(`${bin}/iptables`, 0o755);
+  const net = new CniNetwork({ layout });
+  const path = process.env.PATH;
+  t.after(async () => {
+    process.env.PATH = path;
+    await net.removeAll().catch((e) => console.error('removeAll in cleanup failed:', e));
+    shOk('ip', ['link', 'del', name]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const id = randomBytes(32).toString('hex');
+  process.env.PATH = `${bin}:${path}`;
+  try {
+    await assert.rejects(
+      net.setUp({ sandboxId: id, podUid: 'u', podName: 'p', namespace: 'default', portMappings: [{ hostPort: 20000 + (randomBytes(2).readUInt16BE() % 30000), containerPort: 80, protocol: 'tcp' }] }),
+      (err: Error) => /iptables/.test(err.message) && /refused by the test/.test(err.message),
+    );
+  } finally {
+    process.env.PATH = path;
+  }
+  assert.doesNotMatch(sh('iptables-save', []), new RegExp(id), 'portmap and ipMasq rules undone');
+  const leases = existsSync(`${layout.ipamDir}/${name}`) ? readdirSync(`${layout.ipamDir}/${name}`) : [];
+  assert.deepEqual(leases.filter((f) => /^\d/.test(f)), [], 'IP lease released');
+  assert.equal(await net.status(id), undefined);
+  assert.deepEqual(forwardState(name, cidr), { jumps: 0, chain: false });
+  // Once iptables works again, the next setUp installs the rules.
+  const st = await net.setUp({ sandboxId: id, podUid: 'u', podName: 'p', namespace: 'default', portMappings: [] });
+  assert.ok(cidrContains(cidr, st.ip));
+  assert.deepEqual(forwardState(name, cidr), { jumps: 1, chain: true });
+  await net.removeAll();
+  assert.deepEqual(forwardState(name, cidr), { jumps: 0, chain: false });
+  assert.doesNotMatch(sh('iptables-save', []), new RegExp(name));
 });

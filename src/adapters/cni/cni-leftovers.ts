@@ -1,12 +1,22 @@
 /**
  * @module Removing what the CNI plugins could not: ipMasq/portmap rules of a sandbox whose netns
- * is gone (P1), host-local leases of a failed DEL, and on reset the network's rules plus the
- * shared CNI chains when no other network still uses them. Only rules tagged with our network
- * name (or, for the comment-less firewall rules, addresses of our pods) are ever touched.
+ * is gone (P1), host-local leases of a failed DEL, and on reset the network's rules (its own
+ * FORWARD chain and jump included) plus the shared CNI chains when no other network still uses
+ * them. Only rules tagged with our network name (or, for the comment-less rules of the firewall
+ * plugin earlier peapods ran, addresses of our pods) are ever touched.
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { cidrContains } from '../../core/cni-config.js';
-import { networkTag, parseIptablesSave, planCleanup, ruleAddresses, sandboxTag, type SavedRule } from '../../core/cni-iptables.js';
+import {
+  forwardChainName,
+  isForwardRule,
+  networkTag,
+  parseIptablesSave,
+  planCleanup,
+  ruleAddresses,
+  sandboxTag,
+  type SavedRule,
+} from '../../core/cni-iptables.js';
 import { run } from '../process/run.js';
 
 export interface SweepScope {
@@ -19,6 +29,8 @@ export interface SweepScope {
   /** Every firewall-plugin rule for an address in this CIDR goes too. */
   podCidr?: string;
   sharedChains?: boolean;
+  /** The network's own FORWARD chain and the jump to it go too (reset). */
+  forwardRules?: boolean;
 }
 
 export async function sweepIptables(network: string, scope: SweepScope): Promise<string[]> {
@@ -38,10 +50,15 @@ async function sweepOnce(network: string, scope: SweepScope): Promise<string[]> 
   const ips = new Set(scope.ips ?? []);
   const match = (rule: SavedRule): boolean => {
     if (rule.comment?.includes(tag)) return true;
+    if (scope.forwardRules && isForwardRule(rule, network)) return true;
     if (rule.table !== 'filter' || rule.chain !== 'CNI-FORWARD') return false;
     return ruleAddresses(rule).some((ip) => ips.has(ip) || (scope.podCidr !== undefined && cidrContains(scope.podCidr, ip)));
   };
-  const plan = planCleanup(parseIptablesSave(saved.stdout), { match, sharedChains: scope.sharedChains ?? false });
+  const plan = planCleanup(parseIptablesSave(saved.stdout), {
+    match,
+    sharedChains: scope.sharedChains ?? false,
+    chains: scope.forwardRules ? [forwardChainName(network)] : [],
+  });
   if (plan.scripts.size === 0) return [];
   await run('iptables-restore', ['--noflush'], { input: [...plan.scripts.values()].join('') });
   return plan.removedChains;

@@ -1,13 +1,19 @@
 /**
  * @module The pod network: a pinned netns per sandbox plus the CNI chain (loopback; bridge with
- * host-local, portmap, firewall), run in-process the way libcni does. Everything is derived from
- * the Layout, so two daemons with different flags never touch each other's pods. The ADD result
- * and the runtimeConfig are cached per sandbox so DEL can replay them (runtime-pipeline.md P1, P2).
+ * host-local, portmap), run in-process the way libcni does. Everything is derived from the
+ * Layout, so two daemons with different flags never touch each other's pods. The ADD result and
+ * the runtimeConfig are cached per sandbox so DEL can replay them (runtime-pipeline.md P1, P2).
+ *
+ * A host FORWARD policy of DROP (Docker sets it) is passed by rules of the network, not of each
+ * pod: one chain accepting the pod CIDR plus the jump to it (cni-forwarding.ts), checked
+ * alongside every setUp and removed at reset. Sandboxes set up by an earlier peapod ran the
+ * firewall plugin instead; their state lacks `forward`, and their DEL still runs it.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import {
   cniArgs,
+  legacyFirewallPlugin,
   loopbackConfList,
   podAddress,
   podConfList,
@@ -22,6 +28,7 @@ import type { Layout } from '../../core/layout.js';
 import type { PodNetwork, PodNetworkRequest, PodNetworkStatus } from '../../core/ports.js';
 import { run } from '../process/run.js';
 import { invokePlugin, type CniCommand } from './cni-plugin.js';
+import { installForwardRules } from './cni-forwarding.js';
 import { sweepIptables, sweepIpamLeases } from './cni-leftovers.js';
 
 export interface CniNetworkOptions {
@@ -42,6 +49,11 @@ interface SandboxState {
   runtimeConfig?: CniRuntimeConfig;
   /** The final ADD result of the main chain (prevResult for DEL). */
   result?: CniResult;
+  /**
+   * 'network': the network's FORWARD rules let this sandbox through. Absent in states written
+   * by a peapod that ran the firewall plugin per pod: DEL then runs that plugin too.
+   */
+  forward?: 'network';
 }
 
 const IFNAME = 'eth0';
@@ -50,6 +62,8 @@ export class CniNetwork implements PodNetwork {
   private readonly layout: Layout;
   private readonly cniPath: string;
   private readonly concurrentLoopback: boolean;
+  /** The check/install in flight; concurrent setUps share it, so the jump goes in once. */
+  private forwarding?: Promise<void>;
 
   constructor(opts: CniNetworkOptions) {
     this.layout = opts.layout;
@@ -66,7 +80,7 @@ export class CniNetwork implements PodNetwork {
     const path = this.layout.netnsPath(sandboxId);
     // Recorded first so list() knows the full sandbox id even if we crash right after `ip netns add`.
     if (!(await this.readState(sandboxId))) {
-      await this.writeState({ sandboxId, netnsPath: path, network: this.layout.cniNetworkName });
+      await this.writeState({ sandboxId, netnsPath: path, network: this.layout.cniNetworkName, forward: 'network' });
     }
     if (!existsSync(path)) {
       const res = await run('ip', ['netns', 'add', this.layout.netnsName(sandboxId)], { allowFailure: true });
@@ -86,6 +100,7 @@ export class CniNetwork implements PodNetwork {
       network: list.name,
       cniArgs: cniArgs(req),
       runtimeConfig: runtimeConfigFor(req.portMappings),
+      forward: 'network',
     };
     // Written before ADD, so a crash half-way through still leaves what DEL needs.
     await this.writeState(state);
@@ -103,6 +118,9 @@ export class CniNetwork implements PodNetwork {
         prev = await call('ADD', IFNAME, pluginStdin(list, plugin, state.runtimeConfig!, prev));
       }
     };
+    // The FORWARD rules are needed only once the pod sends, so they are not waited for first.
+    // (Settled at once: a rejection must not count as unhandled while the chain still runs.)
+    const forwarding = settle(this.ensureForwarding());
     let outcome: PromiseSettledResult<unknown>[];
     if (this.concurrentLoopback) {
       outcome = await Promise.allSettled([loopback(), chain()]);
@@ -110,6 +128,7 @@ export class CniNetwork implements PodNetwork {
       outcome = [await settle(loopback())];
       if (outcome[0].status === 'fulfilled') outcome.push(await settle(chain()));
     }
+    outcome.push(await forwarding);
     const failed = outcome.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failed) {
       await this.delChain(state, ran, prev, netnsPath).catch(() => undefined);
@@ -127,6 +146,19 @@ export class CniNetwork implements PodNetwork {
     return { netnsPath, ...address };
   }
 
+  /**
+   * The network's FORWARD chain and the jump to it, installed if missing (e.g. after a reboot or
+   * a firewall reload flushed them). Idempotent; one `iptables -C` when they are in place.
+   */
+  ensureForwarding(): Promise<void> {
+    this.forwarding ??= installForwardRules(this.layout.cniNetworkName, this.layout.config.podCidr)
+      .then(() => undefined)
+      .finally(() => {
+        this.forwarding = undefined;
+      });
+    return this.forwarding;
+  }
+
   async tearDown(sandboxId: string): Promise<void> {
     const state = await this.readState(sandboxId);
     const netnsPath = this.layout.netnsPath(sandboxId);
@@ -134,9 +166,11 @@ export class CniNetwork implements PodNetwork {
     if (!state && !netnsExists) return;
 
     if (state?.runtimeConfig !== undefined || netnsExists) {
+      // Only a sandbox whose ADD began (cniArgs) under an earlier peapod has firewall rules.
+      const legacy = state !== undefined && state.cniArgs !== undefined && state.forward !== 'network';
       const errors = await this.delChain(
         state ?? { sandboxId, netnsPath, network: this.layout.cniNetworkName },
-        this.confList.plugins,
+        legacy ? [...this.confList.plugins, legacyFirewallPlugin()] : this.confList.plugins,
         state?.result,
         netnsExists ? netnsPath : '',
       );
@@ -189,8 +223,10 @@ export class CniNetwork implements PodNetwork {
     }
     // The CNI-HOSTPORT-* and CNI-FORWARD/CNI-ADMIN chains are shared by every portmap/firewall
     // user on the host (another peapod instance, a CNI-based podman): removing them while one of
-    // those is inside an ADD breaks its pod. They are left in place, empty of our rules.
-    await sweepIptables(this.layout.cniNetworkName, { podCidr, sharedChains: false });
+    // those is inside an ADD breaks its pod. They are left in place, empty of our rules. The
+    // network's own FORWARD chain is this instance's alone, so it goes with its jump.
+    await this.forwarding?.catch(() => undefined);
+    await sweepIptables(this.layout.cniNetworkName, { podCidr, sharedChains: false, forwardRules: true });
     await rm(this.layout.ipamDir, { recursive: true, force: true });
     await rm(this.layout.cniStateDir, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conmonMatches, iptablesLinesFor } from './host-leaks.js';
+import { forwardChainName } from '../../core/cni-iptables.js';
+import { conmonMatches, iptablesChainsFor, iptablesLinesFor } from './host-leaks.js';
 
 test('conmonMatches needs conmon as argv[0] and an argument inside the run dir', () => {
   const args = ['/usr/bin/conmon', '-c', 'abc', '--exit-dir', '/run/pp-1/exits', '-r', '/usr/sbin/runc'];
@@ -22,4 +23,20 @@ test('iptablesLinesFor picks rules tagged with the exact network name', () => {
   const lines = iptablesLinesFor(dump, 'pp-1');
   assert.equal(lines.length, 2);
   assert.ok(lines.every((l) => l.includes('c1')));
+});
+
+test("the network's FORWARD chain and jump are found, another network's are not", () => {
+  const ours = forwardChainName('pp-1');
+  const theirs = forwardChainName('pp-10');
+  const dump = [
+    '*filter',
+    `:${ours} - [0:0]`,
+    `:${theirs} - [0:0]`,
+    `-A FORWARD -m comment --comment "peapod forward name: \\"pp-1\\"" -j ${ours}`,
+    `-A FORWARD -m comment --comment "peapod forward name: \\"pp-10\\"" -j ${theirs}`,
+    'COMMIT',
+  ].join('\n');
+  assert.deepEqual(iptablesChainsFor(dump, 'pp-1'), [ours]);
+  assert.deepEqual(iptablesLinesFor(dump, 'pp-1'), [dump.split('\n')[3]]);
+  assert.deepEqual(iptablesChainsFor(dump, 'pp-2'), []);
 });

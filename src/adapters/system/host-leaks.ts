@@ -5,6 +5,7 @@
  * Everything is read from the kernel, so leftovers of crashed runs are found too.
  */
 import { readdir, readFile } from 'node:fs/promises';
+import { forwardChainName } from '../../core/cni-iptables.js';
 import type { Layout } from '../../core/layout.js';
 import { run } from '../process/run.js';
 import { cgroupSubtree, errno, listCgroupHierarchies } from './cgroup-fs.js';
@@ -103,12 +104,20 @@ export function iptablesLinesFor(dump: string, networkName: string): string[] {
   return dump.split('\n').filter((l) => l.startsWith('-A ') && tags.some((t) => l.includes(t)));
 }
 
+/** The network's own FORWARD chain (cni-iptables.ts), which outlives its rules if emptied by hand. */
+export function iptablesChainsFor(dump: string, networkName: string): string[] {
+  const chain = forwardChainName(networkName);
+  return dump.split('\n').filter((l) => l.startsWith(`:${chain} `)).map(() => chain);
+}
+
 async function leakedIptablesRules(layout: Layout): Promise<string[]> {
   const out: string[] = [];
   for (const cmd of ['iptables-save', 'ip6tables-save']) {
     const res = await run(cmd, [], { allowFailure: true }).catch(() => undefined);
     if (!res || res.exitCode !== 0) continue;
-    for (const l of iptablesLinesFor(res.stdout, layout.cniNetworkName)) out.push(`${cmd.replace('-save', '')}: ${l}`);
+    const family = cmd.replace('-save', '');
+    for (const l of iptablesLinesFor(res.stdout, layout.cniNetworkName)) out.push(`${family}: ${l}`);
+    for (const c of iptablesChainsFor(res.stdout, layout.cniNetworkName)) out.push(`${family}: chain ${c}`);
   }
   return out;
 }
