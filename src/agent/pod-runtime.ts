@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { Annotations } from '../core/annotations.js';
 import type { Container, Pod, Volume } from '../core/types.js';
-import type { Clock, ContainerLogs, ImageRecord, ImageService, OciRuntime, PodHost, PodNetwork, Snapshotter } from '../core/ports.js';
+import type { Clock, ContainerLogs, ImageRecord, ImageService, OciRuntime, PinnedNamespaces, PodHost, PodNetwork, Snapshotter } from '../core/ports.js';
 import type { Layout } from '../core/layout.js';
 import type { Logger } from '../core/logger.js';
 import { buildContainerSpec, buildSandboxSpec, capabilitySet, type MountInput } from '../core/oci-spec.js';
@@ -103,6 +103,13 @@ export interface PreparedContainer {
   pulled?: boolean;
 }
 
+/** A sandbox begun by beginSandbox. */
+export interface SandboxHandle {
+  id: string;
+  /** Resolves once the infra runs, the network is up and the pod files are final; rejects after undoing the sandbox. */
+  ready: Promise<void>;
+}
+
 export function newId(): string {
   return randomBytes(32).toString('hex');
 }
@@ -113,19 +120,33 @@ export class PodRuntime {
 
   constructor(private readonly d: PodRuntimeDeps) {}
 
-  /**
-   * netns → (CNI ADD ∥ infra create+start) → pod files and volumes. Undoes what it made on
-   * failure. Returns the sandbox id.
-   */
+  /** A sandbox being made (see beginSandbox) and what its containers need from it meanwhile. */
+  private readonly starting = new Map<string, { podCgroup: string; pinned: PinnedNamespaces; infraPid: Promise<number>; ready: Promise<void> }>();
+
+  /** beginSandbox, then its `ready`. Returns the sandbox id. */
   async createSandbox(pod: Pod, warn?: (reason: string, message: string) => void): Promise<string> {
+    const sandbox = await this.beginSandbox(pod, warn);
+    await sandbox.ready;
+    return sandbox.id;
+  }
+
+  /**
+   * First the pod cgroup, netns, pinned IPC/UTS namespaces, volumes and the pod files (the hosts
+   * file still without the pod IP); then, in the background, CNI ADD ∥ infra create+start, and
+   * the final hosts file. Containers can be prepared (created) as soon as this returns, since they
+   * join the pinned namespaces and not the infra's; they start only after `ready`. Both phases
+   * undo what they made on failure.
+   */
+  async beginSandbox(pod: Pod, warn?: (reason: string, message: string) => void): Promise<SandboxHandle> {
     const { layout, runtime, network, host, state } = this.d;
     const uid = pod.metadata!.uid!;
     const id = newId();
     const hostNetwork = pod.spec?.hostNetwork === true;
     const dnsOptions = await this.dnsOptions(pod);
     const hostname = podHostname(pod, dnsOptions);
+    const utsHostname = podUtsHostname(pod, dnsOptions);
     const podCgroup = layout.podCgroup(uid, qosClass(pod));
-    const annotations = {
+    const annotations: Record<string, string> = {
       [Annotations.podUid]: uid,
       [Annotations.podName]: pod.metadata!.name!,
       [Annotations.podNamespace]: pod.metadata!.namespace!,
@@ -136,54 +157,76 @@ export class PodRuntime {
       // No CNI record to ask after a daemon restart: the sandbox carries its (the node's) IP.
       ...(hostNetwork ? { [Annotations.hostNetworkIP]: this.d.hostIP ?? '' } : {}),
     };
-    try {
-      await this.d.resources?.podCgroups?.apply(podCgroup, podCgroupConfig(pod));
-      const utsHostname = podUtsHostname(pod, dnsOptions);
-      const netnsPath = hostNetwork ? undefined : await network.createNetns(id);
-      const infra = (async () => {
-        const spec = buildSandboxSpec({
-          rootfs: this.d.infraRootfs,
-          ...(netnsPath ? { netnsPath } : {}),
-          hostname: utsHostname,
-          ...hostNamespaces(pod),
-          sysctl: podSysctls(pod),
-          cgroupsPath: `${podCgroup}/${id}`,
-          annotations,
-        });
-        const { pid } = await runtime.create({ id, spec, logPath: `${layout.containerDir(id)}/infra.log`, logSizeMax: 1024 * 1024 });
-        state.recordCreated(id, annotations, pid);
-        await runtime.start(id);
-        state.recordStarted(id);
-      })();
-      const volumes = this.setUpVolumes(pod);
-      // On the host network there is no CNI: the pod's IP is the node's, its ports the node's.
-      const [net] = await Promise.all([
-        hostNetwork
-          ? { ip: this.d.hostIP ?? '' }
-          : network.setUp({
-              sandboxId: id,
-              podUid: uid,
-              podName: pod.metadata!.name!,
-              namespace: pod.metadata!.namespace!,
-              portMappings: podPortMappings(pod),
-            }),
-        infra,
-        volumes,
-      ]);
-      const dns = podDnsConfig(pod, this.d.hostResolvConf, dnsOptions);
-      for (const w of dns.warnings) warn?.(w.reason, w.message);
-      const nodeHosts = hostNetwork ? ((await host.readFileIn?.('/', '/etc/hosts')) ?? '') : undefined;
-      await host.writePodFiles(uid, {
+    const writeFiles = (ip: string | undefined) =>
+      host.writePodFiles(uid, {
         hostname: hostNetwork ? hostname : utsHostname,
-        hosts: podHostsFile(pod, net.ip || undefined, nodeHosts === undefined ? dnsOptions : { ...dnsOptions, nodeHosts }),
+        hosts: podHostsFile(pod, ip, nodeHosts === undefined ? dnsOptions : { ...dnsOptions, nodeHosts }),
         resolvConf: formatResolvConf(dns),
       });
-      state.setSandboxIP(id, net.ip);
-      return id;
-    } catch (err) {
+    const dns = podDnsConfig(pod, this.d.hostResolvConf, dnsOptions);
+    let nodeHosts: string | undefined;
+    let infraCreated: Promise<number> | undefined;
+    let infraStarted: Promise<void> | undefined;
+    const undo = async (err: unknown): Promise<never> => {
       this.d.logger.warn('sandbox creation failed, undoing', { pod: pod.metadata!.name, err: String(err) });
+      await Promise.allSettled([infraStarted]);
       await this.removeSandbox(id);
       throw err;
+    };
+    try {
+      await this.d.resources?.podCgroups?.apply(podCgroup, podCgroupConfig(pod));
+      const [netnsPath, pinned] = await Promise.all([
+        hostNetwork ? undefined : network.createNetns(id),
+        host.pinNamespaces(id, { ipc: pod.spec?.hostIPC !== true, ...(hostNetwork ? {} : { hostname: utsHostname }) }),
+      ]);
+      annotations[Annotations.pinnedNamespaces] = Object.keys(pinned).join(',');
+      const spec = buildSandboxSpec({
+        rootfs: this.d.infraRootfs,
+        ...(netnsPath ? { netnsPath } : {}),
+        hostname: utsHostname,
+        pinned,
+        ...hostNamespaces(pod),
+        sysctl: podSysctls(pod),
+        cgroupsPath: `${podCgroup}/${id}`,
+        annotations,
+      });
+      infraCreated = runtime.create({ id, spec, logPath: `${layout.containerDir(id)}/infra.log`, logSizeMax: 1024 * 1024 }).then(({ pid }) => {
+        state.recordCreated(id, annotations, pid);
+        return pid;
+      });
+      infraStarted = infraCreated.then(async () => {
+        await runtime.start(id);
+        state.recordStarted(id);
+      });
+      // Settled by `ready` (or undo): no rejection goes unhandled meanwhile.
+      infraStarted.catch(() => {});
+      for (const w of dns.warnings) warn?.(w.reason, w.message);
+      if (hostNetwork) nodeHosts = (await host.readFileIn?.('/', '/etc/hosts')) ?? '';
+      await Promise.all([this.setUpVolumes(pod), writeFiles(hostNetwork ? this.d.hostIP : undefined)]);
+      const started = infraStarted;
+      // On the host network there is no CNI: the pod's IP is the node's, its ports the node's.
+      const ready = (async () => {
+        const [net] = await Promise.all([
+          hostNetwork
+            ? { ip: this.d.hostIP ?? '' }
+            : network.setUp({
+                sandboxId: id,
+                podUid: uid,
+                podName: pod.metadata!.name!,
+                namespace: pod.metadata!.namespace!,
+                portMappings: podPortMappings(pod),
+              }),
+          started,
+        ]);
+        if (!hostNetwork) await writeFiles(net.ip || undefined);
+        state.setSandboxIP(id, net.ip);
+      })()
+        .catch(undo)
+        .finally(() => this.starting.delete(id));
+      this.starting.set(id, { podCgroup, pinned, infraPid: infraCreated, ready });
+      return { id, ready };
+    } catch (err) {
+      return undo(err);
     }
   }
 
@@ -229,6 +272,33 @@ export class PodRuntime {
   }
 
   /** The container's variables in kubelet order; a missing reference is CreateContainerConfigError. */
+  /**
+   * Where a container of this sandbox goes and which namespaces it joins: from beginSandbox while
+   * the sandbox is being made, else from the running infra's record. The infra's pid is needed
+   * only to share its PID namespace, or for a sandbox without pinned namespaces; a container
+   * whose env names the pod IP waits until the sandbox is ready.
+   */
+  private async sandboxPlacement(pod: Pod, sandboxId: string, container: Container): Promise<{ podCgroup: string; pinned?: PinnedNamespaces; infraPid?: number }> {
+    const starting = this.starting.get(sandboxId);
+    if (starting) {
+      if (referencesPodIP(container)) await starting.ready;
+      const infraPid = pod.spec?.shareProcessNamespace === true ? await starting.infraPid : undefined;
+      return { podCgroup: starting.podCgroup, pinned: starting.pinned, ...(infraPid !== undefined ? { infraPid } : {}) };
+    }
+    const infra = this.d.state.get(sandboxId);
+    if (!infra?.pid || infra.status !== 'running') {
+      throw new ContainerStartError('CreateContainerError', `the pod sandbox is not running (runtime says: ${infra?.status ?? 'no such container'})`);
+    }
+    const pinnedTypes = infra.annotations[Annotations.pinnedNamespaces];
+    const dir = this.d.layout.pinnedNamespacesDir(sandboxId);
+    const pinned = pinnedTypes === undefined ? undefined : Object.fromEntries(pinnedTypes.split(',').filter(Boolean).map((t) => [t, `${dir}/${t}`]));
+    return {
+      podCgroup: infra.annotations[Annotations.podCgroup] ?? this.d.layout.podCgroup(pod.metadata!.uid!),
+      ...(pinned ? { pinned } : {}),
+      infraPid: infra.pid,
+    };
+  }
+
   private containerEnv(pod: Pod, sandboxId: string, container: Container): EnvEntry[] {
     const ip = this.d.state.view(pod.metadata!.uid!).sandboxes.find((s) => s.id === sandboxId)?.ip;
     try {
@@ -257,12 +327,15 @@ export class PodRuntime {
       await withTimeout(this.d.clock, this.d.state.waitForExit(sandboxId), 5000);
     }
     await this.d.network.tearDown(sandboxId);
+    // Containers still in them keep the namespaces alive; new ones would join a new sandbox's.
+    await this.d.host.unpinNamespaces(sandboxId);
     await this.d.state.refresh(sandboxId);
   }
 
   private async removeSandbox(sandboxId: string): Promise<void> {
     await this.d.runtime.remove(sandboxId).catch((e: unknown) => this.d.logger.warn('remove infra', { err: String(e) }));
     await this.d.network.tearDown(sandboxId).catch((e: unknown) => this.d.logger.warn('network teardown', { err: String(e) }));
+    await this.d.host.unpinNamespaces(sandboxId).catch((e: unknown) => this.d.logger.warn('unpin namespaces', { err: String(e) }));
     this.d.state.forget(sandboxId);
   }
 
@@ -302,11 +375,8 @@ export class PodRuntime {
     const { layout, runtime, snapshotter, state } = this.d;
     const uid = pod.metadata!.uid!;
     const { image, pulled } = this.d.imagePulls ? await this.ensureImage(pod, container) : { image: await this.resolveImage(container), pulled: false };
+    const sandbox = await this.sandboxPlacement(pod, sandboxId, container);
     const env = this.containerEnv(pod, sandboxId, container);
-    const infra = state.get(sandboxId);
-    if (!infra?.pid || infra.status !== 'running') {
-      throw new ContainerStartError('CreateContainerError', `the pod sandbox is not running (runtime says: ${infra?.status ?? 'no such container'})`);
-    }
     const id = newId();
     try {
       const rootfs = await snapshotter.prepare(id, [...image.layerDirs].reverse());
@@ -325,11 +395,12 @@ export class PodRuntime {
         terminal: container.tty === true,
         ...securitySpec(security),
         ...hostNamespaces(pod),
-        infraPid: infra.pid,
+        ...(sandbox.infraPid !== undefined ? { infraPid: sandbox.infraPid } : {}),
+        ...(sandbox.pinned ? { pinned: sandbox.pinned } : {}),
         ...(pod.spec!.hostNetwork ? {} : { netnsPath: layout.netnsPath(sandboxId) }),
         sharePid: pod.spec!.shareProcessNamespace === true,
         mounts,
-        cgroupsPath: `${infra.annotations[Annotations.podCgroup] ?? layout.podCgroup(uid)}/${id}`,
+        cgroupsPath: `${sandbox.podCgroup}/${id}`,
         resources: containerLinuxResources(container, { swapAccounting: this.d.resources?.swapAccounting ?? false }),
         ...(this.d.resources
           ? { oomScoreAdj: restrictOomScoreAdj(containerOomScoreAdj(pod, container, this.d.resources.memoryCapacityBytes), this.d.resources.oomScoreAdjFloor) }
@@ -563,3 +634,7 @@ export function withTimeout(clock: Clock, p: Promise<unknown>, ms: number): Prom
   });
 }
 
+/** The container's env names the pod's IP (downward API): it can only be built once the sandbox has one. */
+function referencesPodIP(container: Container): boolean {
+  return (container.env ?? []).some((e) => /^status\.podIPs?$/.test(e.valueFrom?.fieldRef?.fieldPath ?? ''));
+}

@@ -200,17 +200,26 @@ export class PodWorker {
       await this.killer.killPod(pod, view, this.graceDeadline(pod));
     }
     let sandboxId = actions.sandboxId;
+    let sandboxReady: Promise<unknown> | undefined;
+    const sandboxFailed = (err: unknown): void => {
+      if (err instanceof VolumeMountError) this.event(pod, undefined, 'Warning', 'FailedMount', err.message);
+      else this.event(pod, undefined, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorText(err)}`);
+      this.waiting = new Map(crashLoop);
+      this.writeStatus(pod, false);
+      this.schedule(now + ERROR_RESYNC_MS);
+    };
     if (actions.createSandbox) {
       try {
         const t0 = clock.now();
-        sandboxId = await podRuntime.createSandbox(pod, (reason, message) => this.event(pod, undefined, 'Warning', reason, message));
-        this.d.logger.debug('sandbox ready', { pod: pod.metadata!.name, ms: clock.now() - t0 });
+        const sandbox = await podRuntime.beginSandbox(pod, (reason, message) => this.event(pod, undefined, 'Warning', reason, message));
+        sandboxId = sandbox.id;
+        // The containers to start are prepared (created) meanwhile; they start once it is ready.
+        sandboxReady = sandbox.ready.then(
+          () => this.d.logger.debug('sandbox ready', { pod: pod.metadata!.name, ms: clock.now() - t0 }),
+          (err: unknown) => err ?? new Error('the pod sandbox failed'),
+        );
       } catch (err) {
-        if (err instanceof VolumeMountError) this.event(pod, undefined, 'Warning', 'FailedMount', err.message);
-        else this.event(pod, undefined, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorText(err)}`);
-        this.waiting = new Map(crashLoop);
-        this.writeStatus(pod, false);
-        this.schedule(now + ERROR_RESYNC_MS);
+        sandboxFailed(err);
         return;
       }
     }
@@ -220,11 +229,16 @@ export class PodWorker {
         return this.killer.stopContainer(pod, k.instance, this.graceDeadline(pod));
       }),
     );
+    const sandboxUp = sandboxReady ? sandboxReady.then((failure) => failure === undefined) : Promise.resolve(true);
     if (sandboxId && actions.containersToStart.length > 0) {
       const t0 = clock.now();
-      const retryAt = await this.startContainers(pod, sandboxId, actions.containersToStart);
+      const retryAt = await this.startContainers(pod, sandboxId, actions.containersToStart, sandboxUp);
       this.d.logger.debug('containers started', { pod: pod.metadata!.name, count: actions.containersToStart.length, ms: clock.now() - t0 });
       if (retryAt !== undefined) nextSync = Math.min(nextSync ?? Infinity, retryAt);
+    }
+    if (sandboxReady && !(await sandboxUp)) {
+      sandboxFailed(await sandboxReady);
+      return;
     }
     this.trackProbes(pod);
     this.waiting = new Map([...this.startErrors, ...crashLoop]);
@@ -317,7 +331,7 @@ export class PodWorker {
    * Init containers one at a time; app containers prepared in parallel (image, rootfs, conmon +
    * runc create) and started in spec order. Returns when a failed start should be retried.
    */
-  private async startContainers(pod: Pod, sandboxId: string, starts: ContainerToStart[]): Promise<number | undefined> {
+  private async startContainers(pod: Pod, sandboxId: string, starts: ContainerToStart[], sandboxUp: Promise<boolean>): Promise<number | undefined> {
     const { podRuntime, clock } = this.d;
     const all = [...(pod.spec!.initContainers ?? []), ...pod.spec!.containers];
     let retryAt: number | undefined;
@@ -367,10 +381,20 @@ export class PodWorker {
       this.startErrors.set(s.name, { reason: 'PostStartHookError', message: result.message, at: clock.now() });
     };
 
+    /** A sandbox that failed while they were prepared takes them with it (syncPod reports it). */
+    const discardIfSandboxFailed = async (prepared: Promise<PreparedContainer>[]): Promise<boolean> => {
+      if (await sandboxUp) return false;
+      for (const r of await Promise.allSettled(prepared)) if (r.status === 'fulfilled') await podRuntime.removeContainer(r.value.id);
+      return true;
+    };
+
     const inits = starts.filter((s) => s.type === 'init');
     for (const s of inits) {
+      const prepared = prepare(s);
+      prepared.catch(() => {});
+      if (await discardIfSandboxFailed([prepared])) return undefined;
       try {
-        await start(s, await prepare(s));
+        await start(s, await prepared);
       } catch (err) {
         fail(s.name, err);
         return retryAt;
@@ -380,6 +404,7 @@ export class PodWorker {
     const prepared = apps.map((s) => prepare(s));
     // Handled in the loop below, in spec order; until then a rejection must not count as unhandled.
     for (const p of prepared) p.catch(() => {});
+    if (await discardIfSandboxFailed(prepared)) return undefined;
     for (const [i, s] of apps.entries()) {
       try {
         await start(s, await prepared[i]);

@@ -16,6 +16,12 @@ export const Annotations = {
    * sandbox made by an older daemon (no annotation: `/<instance>/pod<uid>`) keeps its pod together.
    */
   podCgroup: 'io.peapod.sandbox.pod-cgroup',
+  /**
+   * On a sandbox: which of its namespaces are pinned ("ipc,uts", under
+   * layout.pinnedNamespacesDir). Absent on sandboxes made before pinning: their containers join
+   * the infra's namespaces through /proc.
+   */
+  pinnedNamespaces: 'io.peapod.sandbox.pinned-namespaces',
   /** On a hostNetwork sandbox: the pod IP (the node's), since no CNI state records it. */
   hostNetworkIP: 'io.peapod.sandbox.host-network-ip',
   restartCount: 'io.kubernetes.container.restartCount',

@@ -99,6 +99,10 @@ export class Layout {
   netnsName(sandboxId: string): string {
     return `${this.config.instance}-${sandboxId.slice(0, 12)}`;
   }
+  /** Where a sandbox's IPC and UTS namespaces are pinned (`ipc`, `uts` inside). */
+  pinnedNamespacesDir(sandboxId: string): string {
+    return `${this.runDir}/ns/${sandboxId}`;
+  }
   netnsPath(sandboxId: string): string {
     return `/run/netns/${this.netnsName(sandboxId)}`;
   }

@@ -4,7 +4,7 @@
  * Defaults follow containerd's so that images behave as under a kubelet (see
  * runtime-pipeline.md §4: `runc spec` defaults are too strict for Kubernetes workloads).
  */
-import type { OciSpec } from './ports.js';
+import type { OciSpec, PinnedNamespaces } from './ports.js';
 
 export interface MountInput {
   destination: string;
@@ -36,8 +36,13 @@ export interface SandboxSpecInput extends CommonSpecInput {
   rootfs: string;
   /** The pinned network namespace (layout.netnsPath(sandboxId)); unused with hostNetwork. */
   netnsPath?: string;
-  /** Pod hostname: set once here, in the pod's new UTS namespace (never with hostNetwork). */
+  /**
+   * Pod hostname: set here, in the pod's new UTS namespace, unless that namespace is pinned
+   * (then it was named when pinned); never with hostNetwork.
+   */
   hostname: string;
+  /** The pod's pinned IPC/UTS namespaces, joined instead of made new. */
+  pinned?: PinnedNamespaces;
   /** Defaults to ["/catatonit", "-P"]. */
   args?: string[];
 }
@@ -53,8 +58,13 @@ export interface ContainerSpecInput extends CommonSpecInput {
   uid: number;
   gid: number;
   additionalGids?: number[];
-  /** The running infra container's pid: ipc/uts (and pid when sharePid) are joined through /proc. */
-  infraPid: number;
+  /**
+   * The pod's pinned IPC/UTS namespaces. A sandbox made before namespaces were pinned has none:
+   * then they are joined through the infra's /proc/<pid>/ns.
+   */
+  pinned?: PinnedNamespaces;
+  /** The infra container's pid: needed with sharePid, and for a sandbox without pinned namespaces. */
+  infraPid?: number;
   /** The pod's network namespace (joined); unused with hostNetwork. */
   netnsPath?: string;
   /** shareProcessNamespace: join the infra's pid namespace. */
@@ -235,18 +245,26 @@ function linuxCommon(input: CommonSpecInput, namespaces: Array<{ type: string; p
 }
 
 /**
- * The namespaces of a pod member: new ones for the sandbox, the sandbox's (through `join`) for
- * containers; a host namespace is simply not listed.
+ * The namespaces of a pod member: the pod's (the path `join` gives) where there is one, else new
+ * ones; a host namespace is simply not listed. The pid namespace is joined only with `sharePid`.
  */
-function podNamespaces(input: CommonSpecInput & { netnsPath?: string }, join?: (type: string) => string, sharePid = false): Array<{ type: string; path?: string }> {
+function podNamespaces(
+  input: CommonSpecInput & { netnsPath?: string },
+  join: (type: 'pid' | 'ipc' | 'uts') => string | undefined,
+  sharePid = false,
+): Array<{ type: string; path?: string }> {
+  const ns = (type: 'pid' | 'ipc' | 'uts') => {
+    const path = join(type);
+    return path ? { type, path } : { type };
+  };
   const out: Array<{ type: string; path?: string }> = [];
-  if (!input.hostPID) out.push(join && sharePid ? { type: 'pid', path: join('pid') } : { type: 'pid' });
+  if (!input.hostPID) out.push(sharePid ? ns('pid') : { type: 'pid' });
   if (!input.hostNetwork) {
     if (!input.netnsPath) throw new Error('a pod outside the host network needs its network namespace');
     out.push({ type: 'network', path: input.netnsPath });
   }
-  if (!input.hostIPC) out.push(join ? { type: 'ipc', path: join('ipc') } : { type: 'ipc' });
-  if (!input.hostNetwork) out.push(join ? { type: 'uts', path: join('uts') } : { type: 'uts' });
+  if (!input.hostIPC) out.push(ns('ipc'));
+  if (!input.hostNetwork) out.push(ns('uts'));
   out.push({ type: 'mount' });
   return out;
 }
@@ -269,10 +287,11 @@ export function buildSandboxSpec(input: SandboxSpecInput): OciSpec {
     // No sysfs: the first sysfs mount of a network namespace fixes its superblock's read-only
     // flag, and the infra's would make /sys read-only for privileged containers too.
     mounts: defaultMounts().filter((m) => !m.destination.startsWith('/sys')),
-    linux: linuxCommon(input, podNamespaces(input)),
+    linux: linuxCommon(input, podNamespaces(input, (type) => (type === 'pid' ? undefined : input.pinned?.[type]))),
   };
-  // On the host network the UTS namespace is the host's: its name is not ours to set.
-  if (!input.hostNetwork) spec.hostname = input.hostname;
+  // On the host network the UTS namespace is the host's: its name is not ours to set. A pinned
+  // one was named when it was made (runc would otherwise sethostname() in it, harmlessly, again).
+  if (!input.hostNetwork && !input.pinned?.uts) spec.hostname = input.hostname;
   if (input.annotations) spec.annotations = { ...input.annotations };
   return spec;
 }
@@ -292,7 +311,12 @@ export function buildContainerSpec(input: ContainerSpecInput): OciSpec {
     noNewPrivileges: input.noNewPrivileges ?? false,
   };
   if (input.oomScoreAdj !== undefined) process.oomScoreAdj = input.oomScoreAdj;
-  const ns = (type: string) => `/proc/${input.infraPid}/ns/${type}`;
+  const ns = (type: 'pid' | 'ipc' | 'uts'): string => {
+    const pinned = type === 'pid' ? undefined : input.pinned?.[type];
+    if (pinned) return pinned;
+    if (input.infraPid === undefined) throw new Error(`the pod's ${type} namespace is neither pinned nor held by a running infra container`);
+    return `/proc/${input.infraPid}/ns/${type}`;
+  };
   // No hostname: runc would sethostname() inside the joined UTS namespace and rename the whole pod (P16).
   const spec: OciSpec = {
     ociVersion: '1.0.2',

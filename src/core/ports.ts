@@ -248,9 +248,25 @@ export type HostPathType =
   | 'CharDevice'
   | 'BlockDevice';
 
+/** The pod's IPC and UTS namespaces, pinned by bind mounts (paths to join), as CRI-O's pinns does. */
+export interface PinnedNamespaces {
+  ipc?: string;
+  uts?: string;
+}
+
 export interface PodHost {
-  /** Writes hostname, hosts and resolv.conf under the pod dir; returns their paths. */
+  /**
+   * Writes hostname, hosts and resolv.conf under the pod dir; returns their paths. A file that
+   * exists is rewritten in place: containers already created bind-mount it.
+   */
   writePodFiles(podUid: string, files: PodFiles): Promise<{ hostname: string; hosts: string; resolvConf: string }>;
+  /**
+   * Makes the sandbox's new IPC namespace (`ipc`) and UTS namespace with its hostname (`hostname`)
+   * and pins them, so containers can join them before (and without) the infra process.
+   */
+  pinNamespaces(sandboxId: string, want: { ipc: boolean; hostname?: string }): Promise<PinnedNamespaces>;
+  /** Unpins what pinNamespaces made for the sandbox. Idempotent. */
+  unpinNamespaces(sandboxId: string): Promise<void>;
   /**
    * Creates the emptyDir (tmpfs when medium is Memory); returns its path. Idempotent. With
    * fsGroup the directory is group-owned by it and setgid (the kubelet's SetVolumeOwnership).

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { TestDaemon, allRunning, collect, podManifest } from './helpers/test-daemon.js';
 import type { Pod } from '../../src/core/types.js';
 
@@ -62,6 +62,10 @@ test('daemon restarts adopt running pods; a host reboot recreates sandboxes and 
   for (const ns of readdirSync('/run/netns').filter((n) => n.startsWith(`${d.layout.config.instance}-`))) {
     execFileSync('ip', ['netns', 'del', ns]);
   }
+  // The pinned IPC/UTS namespaces are bind mounts under the run dir: a reboot takes them too.
+  const pinned = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(`${d.layout.runDir}/ns/`));
+  assert.ok(pinned.length >= 2, 'the running pods have pinned namespaces');
+  for (const m of pinned) execFileSync('umount', [m]);
   rmSync(d.layout.runDir, { recursive: true, force: true });
   await d.start();
   const rebooted = await d.waitForPod('steady', (p) => allRunning(p) && !ids(p).some((id) => ids(before).includes(id)), 30_000);

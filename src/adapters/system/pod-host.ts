@@ -8,7 +8,7 @@ import { chmod, chown, mkdir, open, readdir, rename, rm, writeFile } from 'node:
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Layout } from '../../core/layout.js';
-import type { HostPathType, PodFiles, PodHost } from '../../core/ports.js';
+import type { HostPathType, PinnedNamespaces, PodFiles, PodHost } from '../../core/ports.js';
 import { run } from '../process/run.js';
 import { errno, removeCgroupTree } from './cgroup-fs.js';
 import { checkHostPath, ensureSubPath } from './host-path.js';
@@ -34,10 +34,39 @@ export class HostPodHost implements PodHost {
     await mkdir(dir, { recursive: true });
     const paths = { hostname: `${dir}/hostname`, hosts: `${dir}/etc-hosts`, resolvConf: `${dir}/resolv.conf` };
     const hostname = files.hostname.endsWith('\n') ? files.hostname : `${files.hostname}\n`;
-    await writeAtomic(paths.hostname, hostname);
-    await writeAtomic(paths.hosts, files.hosts);
-    await writeAtomic(paths.resolvConf, files.resolvConf);
+    await writeInPlaceOrAtomic(paths.hostname, hostname);
+    await writeInPlaceOrAtomic(paths.hosts, files.hosts);
+    await writeInPlaceOrAtomic(paths.resolvConf, files.resolvConf);
     return paths;
+  }
+
+  async pinNamespaces(sandboxId: string, want: { ipc: boolean; hostname?: string }): Promise<PinnedNamespaces> {
+    const dir = this.layout.pinnedNamespacesDir(sandboxId);
+    const pinned: PinnedNamespaces = {};
+    if (want.ipc) pinned.ipc = `${dir}/ipc`;
+    if (want.hostname !== undefined) pinned.uts = `${dir}/uts`;
+    if (!pinned.ipc && !pinned.uts) return pinned;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const args: string[] = [];
+    for (const [type, path] of Object.entries(pinned)) {
+      await writeFile(path, '');
+      args.push(`--${type}=${path}`);
+    }
+    // unshare makes the namespaces and bind-mounts them onto the files; `hostname` runs inside
+    // the new UTS namespace, so the pod's name is set once, before any container exists.
+    const argv = want.hostname !== undefined ? [...args, 'hostname', want.hostname] : [...args, 'true'];
+    const res = await run('unshare', argv, { allowFailure: true });
+    if (res.exitCode !== 0) {
+      await this.unpinNamespaces(sandboxId).catch(() => {});
+      throw new Error(`cannot make the pod's namespaces (unshare ${argv.join(' ')}): ${res.stderr.trim() || `exit ${res.exitCode}`}`);
+    }
+    return pinned;
+  }
+
+  async unpinNamespaces(sandboxId: string): Promise<void> {
+    const dir = this.layout.pinnedNamespacesDir(sandboxId);
+    await unmountAllUnder(dir);
+    await rm(dir, { recursive: true, force: true });
   }
 
   async ensureEmptyDir(podUid: string, volumeName: string, medium: string, sizeLimitBytes?: number, fsGroup?: number): Promise<string> {
@@ -136,6 +165,26 @@ export class HostPodHost implements PodHost {
 }
 
 /** Write to a temp file beside the target, then rename: readers never see a half-written file. */
+/**
+ * A file that exists is truncated and rewritten (same inode: containers that bind-mount it see
+ * the new content); a new one is written atomically.
+ */
+async function writeInPlaceOrAtomic(path: string, content: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(path, 'r+');
+  } catch (err) {
+    if (errno(err) === 'ENOENT') return writeAtomic(path, content);
+    throw err;
+  }
+  try {
+    await fh.truncate(0);
+    await fh.write(content, 0);
+  } finally {
+    await fh.close();
+  }
+}
+
 export async function writeAtomic(path: string, content: string, mode = 0o644): Promise<void> {
   const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
   try {
