@@ -39,8 +39,10 @@ export class TestDaemon {
   readonly subnet: string;
   private child: ChildProcess | undefined;
 
-  constructor() {
+  /** `podCidrBits`: the pod CIDR's prefix length (default 24); /30 leaves one pod address. */
+  constructor(opts: { podCidrBits?: number } = {}) {
     requireRoot();
+    const podCidrBits = opts.podCidrBits ?? 24;
     this.base = mkdtempSync('/var/tmp/peapod-e2e-');
     const tag = randomBytes(3).toString('hex');
     this.subnet = `10.${91 + randomInt(9)}.${randomInt(256)}`;
@@ -51,7 +53,7 @@ export class TestDaemon {
       '--run-dir', `${this.base}/run`,
       '--socket', this.socket,
       '--bridge', `pp${tag}`,
-      '--pod-cidr', `${this.subnet}.0/24`,
+      '--pod-cidr', `${this.subnet}.0/${podCidrBits}`,
       // A free port per daemon: files run side by side; the port is in the kubeconfig.
       '--listen', '127.0.0.1:0',
     ];
@@ -59,7 +61,7 @@ export class TestDaemon {
       dataDir: `${this.base}/data`,
       runDir: `${this.base}/run`,
       socketPath: this.socket,
-      podCidr: `${this.subnet}.0/24`,
+      podCidr: `${this.subnet}.0/${podCidrBits}`,
       bridge: `pp${tag}`,
       instance: instanceName(`${this.base}/run`),
       nodeName: 'test',
@@ -193,8 +195,8 @@ export class TestDaemon {
  * One daemon for the whole test file, with `localhost/busybox:latest` imported: started before
  * the file's tests, reset (and checked for leaks) after them.
  */
-export function useTestDaemon(): TestDaemon {
-  const d = new TestDaemon();
+export function useTestDaemon(opts: ConstructorParameters<typeof TestDaemon>[0] = {}): TestDaemon {
+  const d = new TestDaemon(opts);
   before(async () => {
     await d.start();
     await d.importBusybox();
