@@ -1,15 +1,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cidrContains, cniArgs, firstHost, legacyFirewallPlugin, podAddress, podConfList, pluginStdin, runtimeConfigFor } from './cni-config.js';
+import {
+  cidrContains,
+  cniArgs,
+  firstHost,
+  legacyConfList,
+  legacyFirewallPlugin,
+  podAddress,
+  podConfList,
+  podPlugins,
+  pluginStdin,
+  pluginsToDelete,
+  runtimeConfigFor,
+} from './cni-config.js';
 
-const list = podConfList({ networkName: 'peapod', bridge: 'peapod0', podCidr: '10.90.0.0/16', ipamDir: '/run/peapod/cni/ipam' });
+const cfg = { networkName: 'peapod', bridge: 'peapod0', podCidr: '10.90.0.0/16', ipamDir: '/run/peapod/cni/ipam' };
+const list = podConfList(cfg);
 
-test('the main chain is bridge (host-local, first address as gateway), portmap; no per-pod firewall', () => {
+test('the main chain is bridge (host-local, first address as gateway), portmap; no per-pod firewall or ipMasq', () => {
   assert.deepEqual(list.plugins.map((p) => p.type), ['bridge', 'portmap']);
   const bridge = list.plugins[0] as Record<string, any>;
   assert.equal(bridge.bridge, 'peapod0');
   assert.equal(bridge.isGateway, true);
-  assert.equal(bridge.ipMasq, true);
+  assert.equal(bridge.ipMasq, false, "the network's own masquerade chain replaces the per-pod one");
   assert.equal(bridge.hairpinMode, true);
   assert.deepEqual(bridge.ipam.ranges, [[{ subnet: '10.90.0.0/16', gateway: '10.90.0.1' }]]);
   assert.equal(bridge.ipam.dataDir, '/run/peapod/cni/ipam');
@@ -53,4 +66,40 @@ test('IPv4 CIDR arithmetic', () => {
   assert.ok(cidrContains('10.93.0.0/16', '10.93.255.254'));
   assert.ok(!cidrContains('10.93.0.0/16', '10.94.0.1'));
   assert.ok(cidrContains('10.93.0.0/24', '10.93.0.2/32'));
+});
+
+test('the legacy chain differs from the current one only by the bridge plugin\'s ipMasq', () => {
+  const legacy = legacyConfList(cfg);
+  assert.equal(legacy.name, list.name);
+  assert.deepEqual(legacy.plugins.map((p) => p.type), ['bridge', 'portmap']);
+  assert.equal(legacy.plugins[0].ipMasq, true);
+  assert.deepEqual({ ...legacy.plugins[0], ipMasq: false }, list.plugins[0]);
+  assert.deepEqual(legacy.plugins[1], list.plugins[1]);
+});
+
+test('a pod without port mappings runs no portmap; one with them runs it after bridge', () => {
+  assert.deepEqual(podPlugins(list, runtimeConfigFor([])).map((p) => p.type), ['bridge']);
+  const rc = runtimeConfigFor([{ hostPort: 8080, containerPort: 80, protocol: 'tcp' }]);
+  assert.deepEqual(podPlugins(list, rc).map((p) => p.type), ['bridge', 'portmap']);
+  assert.deepEqual(podPlugins(list, { portMappings: [] }).map((p) => p.type), ['bridge']);
+});
+
+test('DEL replays what the state records; earlier peapods\' states get their whole chain', () => {
+  const types = (ps: ReturnType<typeof pluginsToDelete>) => ps.map((p) => `${p.type}${p.ipMasq === true ? '+masq' : ''}`);
+  const args = 'IgnoreUnknown=1';
+  // This peapod: only the plugins ADD ran, bridge without ipMasq.
+  assert.deepEqual(types(pluginsToDelete(cfg, { cniArgs: args, forward: 'network', plugins: ['bridge'] })), ['bridge']);
+  assert.deepEqual(types(pluginsToDelete(cfg, { cniArgs: args, forward: 'network', plugins: ['bridge', 'portmap'] })), ['bridge', 'portmap']);
+  assert.deepEqual(pluginsToDelete(cfg, { cniArgs: args, plugins: ['bridge'] })[0], list.plugins[0]);
+  // Only the netns was made (no ADD began), by this peapod or an earlier one: nothing to undo.
+  assert.deepEqual(pluginsToDelete(cfg, { forward: 'network', plugins: [] }), []);
+  assert.deepEqual(pluginsToDelete(cfg, { forward: 'network' }), []);
+  assert.deepEqual(pluginsToDelete(cfg, {}), []);
+  // The peapod with the network FORWARD chain but per-pod ipMasq and portmap always.
+  assert.deepEqual(types(pluginsToDelete(cfg, { cniArgs: args, forward: 'network' })), ['bridge+masq', 'portmap']);
+  // Before that, the firewall plugin ran last too.
+  assert.deepEqual(types(pluginsToDelete(cfg, { cniArgs: args })), ['bridge+masq', 'portmap', 'firewall']);
+  assert.deepEqual(pluginsToDelete(cfg, { cniArgs: args })[2], legacyFirewallPlugin());
+  // No state, only a netns: undo either kind (the firewall rules go by the sweep by address).
+  assert.deepEqual(types(pluginsToDelete(cfg, undefined)), ['bridge+masq', 'portmap']);
 });

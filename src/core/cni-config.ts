@@ -48,12 +48,24 @@ export interface PodNetworkConfig {
   ipamDir: string;
 }
 
-/** Loopback runs as its own list, with CNI_IFNAME=lo, as CRI-O and containerd do. */
-export function loopbackConfList(): CniConfList {
-  return { cniVersion: CNI_VERSION, name: 'cni-loopback', plugins: [{ type: 'loopback' }] };
+/**
+ * The main chain. No loopback plugin: `lo` is brought up with one `ip` exec instead of a Go
+ * plugin's. ipMasq is off: the network's own masquerade rules (cni-iptables.ts masqueradeRules),
+ * set up once, replace the plugin's per-pod chain and its iptables execs.
+ */
+export function podConfList(cfg: PodNetworkConfig): CniConfList {
+  return chainConfList(cfg, false);
 }
 
-export function podConfList(cfg: PodNetworkConfig): CniConfList {
+/**
+ * The chain as earlier peapods ran it (bridge with ipMasq): DEL of their sandboxes needs it, since
+ * the bridge plugin removes its per-pod masquerade chain only when its conf has ipMasq.
+ */
+export function legacyConfList(cfg: PodNetworkConfig): CniConfList {
+  return chainConfList(cfg, true);
+}
+
+function chainConfList(cfg: PodNetworkConfig, ipMasq: boolean): CniConfList {
   return {
     cniVersion: CNI_VERSION,
     name: cfg.networkName,
@@ -62,7 +74,7 @@ export function podConfList(cfg: PodNetworkConfig): CniConfList {
         type: 'bridge',
         bridge: cfg.bridge,
         isGateway: true,
-        ipMasq: true,
+        ipMasq,
         hairpinMode: true,
         ipam: {
           type: 'host-local',
@@ -86,6 +98,35 @@ export function podConfList(cfg: PodNetworkConfig): CniConfList {
  */
 export function legacyFirewallPlugin(): CniPluginConf {
   return { type: 'firewall', backend: 'iptables' };
+}
+
+/** What a sandbox's cached CNI state says about the chain its ADD ran. */
+export interface ChainRecord {
+  /** Present once ADD began. */
+  cniArgs?: string;
+  /**
+   * The main-chain plugin types ADD ran (or was about to), in order. Absent in states of an
+   * earlier peapod, which ran the whole legacy chain.
+   */
+  plugins?: string[];
+  /** 'network': no per-pod firewall plugin ran (see the FORWARD rules). */
+  forward?: 'network';
+}
+
+/** The plugins one pod's ADD runs: portmap only when the pod has port mappings (else a no-op exec). */
+export function podPlugins(list: CniConfList, runtimeConfig: CniRuntimeConfig): CniPluginConf[] {
+  return list.plugins.filter((p) => p.type !== 'portmap' || (runtimeConfig.portMappings?.length ?? 0) > 0);
+}
+
+/**
+ * The plugins (in ADD order; DEL runs them reversed) that undo a sandbox's ADD. A sandbox
+ * without state (only its netns is left) may be of either kind: the legacy chain undoes both.
+ */
+export function pluginsToDelete(cfg: PodNetworkConfig, rec: ChainRecord | undefined): CniPluginConf[] {
+  if (rec?.plugins) return podConfList(cfg).plugins.filter((p) => rec.plugins!.includes(p.type));
+  if (rec !== undefined && rec.cniArgs === undefined) return [];
+  const legacy = legacyConfList(cfg).plugins;
+  return rec !== undefined && rec.forward !== 'network' ? [...legacy, legacyFirewallPlugin()] : legacy;
 }
 
 /** The stdin of one plugin invocation. */

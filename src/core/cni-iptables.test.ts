@@ -1,10 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  checkJumpsScript,
   forwardChainName,
   forwardComment,
   forwardRules,
   isForwardRule,
+  isNetworkRule,
+  masqueradeChainName,
+  masqueradeComment,
+  masqueradeRules,
+  networkChainNames,
+  networkRules,
   networkTag,
   parseIptablesSave,
   planCleanup,
@@ -169,4 +176,88 @@ test('a forward chain left without its jump (crash half-way) is still deleted; o
   assert.equal(kept.scripts.size, 0);
   const absent = planCleanup(parseIptablesSave(FWD_SAVE), { match: () => false, chains: [fwd('pc')] });
   assert.equal(absent.scripts.size, 0);
+});
+
+test('masquerade rules: POSTROUTING for the pod CIDR, its own subnet and multicast kept, the rest masqueraded', () => {
+  const m = masqueradeRules('pa', '10.93.0.0/24');
+  const tag = ['-m', 'comment', '--comment', 'peapod masquerade name: "pa"'];
+  assert.equal(m.table, 'nat');
+  assert.equal(m.from, 'POSTROUTING');
+  assert.equal(m.first, false, "appended, after portmap's CNI-HOSTPORT-MASQ jump");
+  assert.match(m.chain, /^PEAPOD-MASQ-[0-9a-f]{6}$/);
+  assert.equal(m.chain, masqueradeChainName('pa'));
+  assert.notEqual(masqueradeChainName('pa'), masqueradeChainName('pb'));
+  assert.ok(masqueradeChainName('x'.repeat(200)).length <= 28);
+  assert.deepEqual(m.jump, ['-s', '10.93.0.0/24', ...tag, '-j', m.chain]);
+  assert.deepEqual(m.rules, [
+    ['-d', '10.93.0.0/24', ...tag, '-j', 'ACCEPT'],
+    ['!', '-d', '224.0.0.0/4', ...tag, '-j', 'MASQUERADE'],
+  ]);
+  assert.ok(masqueradeComment('pa').includes('name: "pa"'));
+  const f = forwardRules('pa', '10.93.0.0/24');
+  assert.deepEqual([f.table, f.from, f.first], ['filter', 'FORWARD', true]);
+  assert.deepEqual(networkRules('pa', '10.93.0.0/24'), [f, m]);
+  assert.deepEqual(networkChainNames('pa'), [f.chain, m.chain]);
+});
+
+test('one iptables-restore script checks both jumps, quoted the way iptables-save prints them', () => {
+  const script = checkJumpsScript(networkRules('pa', '10.93.0.0/24'));
+  assert.equal(
+    script,
+    [
+      '*filter',
+      `-C FORWARD -m comment --comment "peapod forward name: \\"pa\\"" -j ${forwardChainName('pa')}`,
+      'COMMIT',
+      '*nat',
+      `-C POSTROUTING -s 10.93.0.0/24 -m comment --comment "peapod masquerade name: \\"pa\\"" -j ${masqueradeChainName('pa')}`,
+      'COMMIT',
+      '',
+    ].join('\n'),
+  );
+  // Read back by the iptables-save parser, the comments are the ones the rules carry.
+  const checks = parseIptablesSave(script.replace(/^-C /gm, '-A '));
+  assert.deepEqual(
+    checks.map((t) => t.rules.map((r) => r.comment)),
+    [[forwardComment('pa')], [masqueradeComment('pa')]],
+  );
+});
+
+// What iptables-save prints for the network chains of "pa" next to a legacy per-pod ipMasq chain and "pb".
+const masq = (n: string) => masqueradeChainName(n);
+const NAT_SAVE = `*nat
+:POSTROUTING ACCEPT [0:0]
+:CNI-HOSTPORT-MASQ - [0:0]
+:CNI-7383cd674dcd9c04b8e0424e - [0:0]
+:${masq('pa')} - [0:0]
+:${masq('pb')} - [0:0]
+-A POSTROUTING -m comment --comment "CNI portfwd requiring masquerade" -j CNI-HOSTPORT-MASQ
+-A POSTROUTING -s 10.93.0.5/32 -m comment --comment "name: \\"pa\\" id: \\"s1\\"" -j CNI-7383cd674dcd9c04b8e0424e
+-A POSTROUTING -s 10.93.0.0/24 -m comment --comment "peapod masquerade name: \\"pa\\"" -j ${masq('pa')}
+-A POSTROUTING -s 10.94.0.0/24 -m comment --comment "peapod masquerade name: \\"pb\\"" -j ${masq('pb')}
+-A CNI-7383cd674dcd9c04b8e0424e -d 10.93.0.0/24 -m comment --comment "name: \\"pa\\" id: \\"s1\\"" -j ACCEPT
+-A CNI-7383cd674dcd9c04b8e0424e ! -d 224.0.0.0/4 -m comment --comment "name: \\"pa\\" id: \\"s1\\"" -j MASQUERADE
+-A ${masq('pa')} -d 10.93.0.0/24 -m comment --comment "peapod masquerade name: \\"pa\\"" -j ACCEPT
+-A ${masq('pa')} ! -d 224.0.0.0/4 -m comment --comment "peapod masquerade name: \\"pa\\"" -j MASQUERADE
+-A ${masq('pb')} -d 10.94.0.0/24 -m comment --comment "peapod masquerade name: \\"pb\\"" -j ACCEPT
+COMMIT
+`;
+
+test('reset removes the network\'s masquerade jump and chain (and a legacy per-pod chain), not another network\'s', () => {
+  const tables = parseIptablesSave(NAT_SAVE);
+  assert.equal(tables[0].rules.filter((r) => isNetworkRule(r, 'pa')).length, 3);
+  assert.equal(tables[0].rules.filter((r) => isNetworkRule(r, 'p')).length, 0);
+  const plan = planCleanup(tables, {
+    match: (r) => r.comment?.includes(networkTag('pa')) === true || isNetworkRule(r, 'pa'),
+    chains: networkChainNames('pa'),
+  });
+  assert.deepEqual(plan.removedChains.sort(), ['CNI-7383cd674dcd9c04b8e0424e', masq('pa')].sort());
+  const script = plan.scripts.get('nat')!;
+  assert.match(script, new RegExp(`-D POSTROUTING -s 10\\.93\\.0\\.0/24 .* -j ${masq('pa')}\n`));
+  assert.match(script, /-D POSTROUTING -s 10\.93\.0\.5\/32 /);
+  assert.doesNotMatch(script, /pb|CNI-HOSTPORT-MASQ/);
+  assert.ok(!script.includes(forwardChainName('pa')), 'the filter chain is not in the nat table');
+  // A per-sandbox sweep leaves the network's chains alone.
+  const one = planCleanup(tables, { match: (r) => r.comment?.includes(sandboxTag('pa', 's1')) === true });
+  assert.deepEqual(one.removedChains, ['CNI-7383cd674dcd9c04b8e0424e']);
+  assert.doesNotMatch(one.scripts.get('nat')!, new RegExp(masq('pa')));
 });

@@ -1,7 +1,8 @@
 /**
  * @module Finding the iptables rules a CNI network left behind, from `iptables-save` text, and
  * writing the `iptables-restore --noflush` script that removes them; and the per-network FORWARD
- * rules peapod owns (instead of the firewall plugin's per-pod ones). Pure text work so that the
+ * and masquerade rules peapod owns (instead of the firewall plugin's and the bridge plugin's
+ * ipMasq per-pod ones). Pure text work so that the
  * "never touch another network's rules" logic is unit-tested without root.
  */
 import { createHash } from 'node:crypto';
@@ -138,14 +139,21 @@ export function ruleAddresses(rule: SavedRule): string[] {
   return out;
 }
 
-// The network's FORWARD rules ------------------------------------------------------------------
+// The network's own chains -----------------------------------------------------------------------
+
+const chainHash = (network: string) => createHash('sha256').update(network).digest('hex').slice(0, 6);
 
 /**
  * Where the network's FORWARD accepts live. Deterministic, so a restarted daemon and reset find
  * it; hashed, because instance names may exceed iptables' 28-character chain names.
  */
 export function forwardChainName(network: string): string {
-  return `PEAPOD-FWD-${createHash('sha256').update(network).digest('hex').slice(0, 6)}`;
+  return `PEAPOD-FWD-${chainHash(network)}`;
+}
+
+/** The nat chain masquerading the pod CIDR's egress (as forwardChainName). */
+export function masqueradeChainName(network: string): string {
+  return `PEAPOD-MASQ-${chainHash(network)}`;
 }
 
 /** Carries `name: "<network>"` like the plugins' tags, so the leak checks see these rules too. */
@@ -153,13 +161,32 @@ export function forwardComment(network: string): string {
   return `peapod forward name: "${network}"`;
 }
 
+export function masqueradeComment(network: string): string {
+  return `peapod masquerade name: "${network}"`;
+}
+
 export function isForwardRule(rule: SavedRule, network: string): boolean {
   return rule.comment === forwardComment(network);
 }
 
+/** A rule of one of the network's own chains, or a jump to one (reset removes them). */
+export function isNetworkRule(rule: SavedRule, network: string): boolean {
+  return rule.comment === forwardComment(network) || rule.comment === masqueradeComment(network);
+}
+
+/** The network's own chains, in every table: reset deletes whichever exist. */
+export function networkChainNames(network: string): string[] {
+  return [forwardChainName(network), masqueradeChainName(network)];
+}
+
 export interface ForwardRules {
+  table: 'filter' | 'nat';
+  /** The built-in chain that jumps to `chain`. */
+  from: 'FORWARD' | 'POSTROUTING';
+  /** Whether the jump is inserted at position 1 rather than appended. */
+  first: boolean;
   chain: string;
-  /** The rule in FORWARD (inserted at position 1, before a Docker host's DROP/DOCKER-USER rules). */
+  /** The rule in `from`. */
   jump: string[];
   /** The rules appended to `chain`, in order. */
   rules: string[][];
@@ -167,12 +194,16 @@ export interface ForwardRules {
 
 /**
  * Pod-originated traffic, and replies to it, pass a host FORWARD policy of DROP. The same two
- * accepts the firewall plugin adds per pod IP, once for the whole pod CIDR.
+ * accepts the firewall plugin adds per pod IP, once for the whole pod CIDR. The jump goes first,
+ * before a Docker host's DROP/DOCKER-USER rules.
  */
 export function forwardRules(network: string, podCidr: string): ForwardRules {
   const chain = forwardChainName(network);
   const comment = ['-m', 'comment', '--comment', forwardComment(network)];
   return {
+    table: 'filter',
+    from: 'FORWARD',
+    first: true,
     chain,
     jump: [...comment, '-j', chain],
     rules: [
@@ -180,4 +211,52 @@ export function forwardRules(network: string, podCidr: string): ForwardRules {
       ['-d', podCidr, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', ...comment, '-j', 'ACCEPT'],
     ],
   };
+}
+
+/**
+ * What the bridge plugin's ipMasq sets up per pod (POSTROUTING `-s <pod IP>` to a CNI-<hash>
+ * chain that accepts the pod's subnet and masquerades the rest but multicast), once for the
+ * whole pod CIDR. Appended like the plugin's jump, so portmap's CNI-HOSTPORT-MASQ (which it
+ * inserts first) still masquerades hairpinned hostPort traffic before the pod-CIDR accept.
+ */
+export function masqueradeRules(network: string, podCidr: string): ForwardRules {
+  const chain = masqueradeChainName(network);
+  const comment = ['-m', 'comment', '--comment', masqueradeComment(network)];
+  return {
+    table: 'nat',
+    from: 'POSTROUTING',
+    first: false,
+    chain,
+    jump: ['-s', podCidr, ...comment, '-j', chain],
+    rules: [
+      ['-d', podCidr, ...comment, '-j', 'ACCEPT'],
+      ['!', '-d', '224.0.0.0/4', ...comment, '-j', 'MASQUERADE'],
+    ],
+  };
+}
+
+/** Both of the network's chains, in the order they are checked and installed. */
+export function networkRules(network: string, podCidr: string): ForwardRules[] {
+  return [forwardRules(network, podCidr), masqueradeRules(network, podCidr)];
+}
+
+/**
+ * One `iptables-restore --noflush` script that only checks (-C) every jump: exit 0 means all
+ * are in place, in one exec for both tables.
+ */
+export function checkJumpsScript(chains: ForwardRules[]): string {
+  const lines: string[] = [];
+  for (const table of ['filter', 'nat'] as const) {
+    const mine = chains.filter((c) => c.table === table);
+    if (mine.length === 0) continue;
+    lines.push(`*${table}`);
+    for (const c of mine) lines.push(['-C', c.from, ...c.jump.map(quoteRestoreArg)].join(' '));
+    lines.push('COMMIT');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** iptables-restore splits on spaces and honours double quotes with backslash escapes. */
+function quoteRestoreArg(arg: string): string {
+  return /^[^\s"\\]+$/.test(arg) ? arg : `"${arg.replace(/["\\]/g, '\\$&')}"`;
 }

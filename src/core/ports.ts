@@ -191,7 +191,8 @@ export interface Snapshotter {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Pod network: pinned netns + CNI (loopback, bridge + host-local, portmap, firewall). adapters/cni.
+// Pod network: pinned netns (lo up) + CNI (bridge + host-local; portmap for pods with hostPorts), with
+// the network's own FORWARD and masquerade chains instead of per-pod firewall/ipMasq rules. adapters/cni.
 
 export interface PortMapping {
   hostPort: number;

@@ -1,15 +1,15 @@
 /**
  * @module Removing what the CNI plugins could not: ipMasq/portmap rules of a sandbox whose netns
  * is gone (P1), host-local leases of a failed DEL, and on reset the network's rules (its own
- * FORWARD chain and jump included) plus the shared CNI chains when no other network still uses
+ * FORWARD and masquerade chains and jumps included) plus the shared CNI chains when no other network still uses
  * them. Only rules tagged with our network name (or, for the comment-less rules of the firewall
  * plugin earlier peapods ran, addresses of our pods) are ever touched.
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { cidrContains } from '../../core/cni-config.js';
 import {
-  forwardChainName,
-  isForwardRule,
+  isNetworkRule,
+  networkChainNames,
   networkTag,
   parseIptablesSave,
   planCleanup,
@@ -29,8 +29,8 @@ export interface SweepScope {
   /** Every firewall-plugin rule for an address in this CIDR goes too. */
   podCidr?: string;
   sharedChains?: boolean;
-  /** The network's own FORWARD chain and the jump to it go too (reset). */
-  forwardRules?: boolean;
+  /** The network's own FORWARD and masquerade chains and the jumps to them go too (reset). */
+  networkRules?: boolean;
 }
 
 export async function sweepIptables(network: string, scope: SweepScope): Promise<string[]> {
@@ -50,14 +50,14 @@ async function sweepOnce(network: string, scope: SweepScope): Promise<string[]> 
   const ips = new Set(scope.ips ?? []);
   const match = (rule: SavedRule): boolean => {
     if (rule.comment?.includes(tag)) return true;
-    if (scope.forwardRules && isForwardRule(rule, network)) return true;
+    if (scope.networkRules && isNetworkRule(rule, network)) return true;
     if (rule.table !== 'filter' || rule.chain !== 'CNI-FORWARD') return false;
     return ruleAddresses(rule).some((ip) => ips.has(ip) || (scope.podCidr !== undefined && cidrContains(scope.podCidr, ip)));
   };
   const plan = planCleanup(parseIptablesSave(saved.stdout), {
     match,
     sharedChains: scope.sharedChains ?? false,
-    chains: scope.forwardRules ? [forwardChainName(network)] : [],
+    chains: scope.networkRules ? networkChainNames(network) : [],
   });
   if (plan.scripts.size === 0) return [];
   await run('iptables-restore', ['--noflush'], { input: [...plan.scripts.values()].join('') });

@@ -1,24 +1,28 @@
 /**
- * @module The pod network: a pinned netns per sandbox plus the CNI chain (loopback; bridge with
- * host-local, portmap), run in-process the way libcni does. Everything is derived from the
- * Layout, so two daemons with different flags never touch each other's pods. The ADD result and
- * the runtimeConfig are cached per sandbox so DEL can replay them (runtime-pipeline.md P1, P2).
+ * @module The pod network: a pinned netns per sandbox, its `lo` brought up, plus the CNI chain
+ * (bridge with host-local; portmap for pods with port mappings), run in-process the way libcni
+ * does. Everything is derived from the Layout, so two daemons with different flags never touch
+ * each other's pods. The ADD result, the runtimeConfig and the plugins run are cached per sandbox
+ * so DEL can replay them (runtime-pipeline.md P1, P2).
  *
- * A host FORWARD policy of DROP (Docker sets it) is passed by rules of the network, not of each
- * pod: one chain accepting the pod CIDR plus the jump to it (cni-forwarding.ts), checked
- * alongside every setUp and removed at reset. Sandboxes set up by an earlier peapod ran the
- * firewall plugin instead; their state lacks `forward`, and their DEL still runs it.
+ * A host FORWARD policy of DROP (Docker sets it) and the masquerading of pod egress are handled by
+ * rules of the network, not of each pod: a FORWARD chain accepting the pod CIDR and a nat chain
+ * masquerading it, plus the jumps to them (cni-network-rules.ts), checked alongside every setUp
+ * and removed at reset. Sandboxes set up by an earlier peapod ran the firewall plugin and the
+ * bridge plugin's ipMasq instead; their state lacks `plugins` (and `forward`), and their DEL runs
+ * that chain (cni-config.ts pluginsToDelete).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import {
   cniArgs,
-  legacyFirewallPlugin,
-  loopbackConfList,
   podAddress,
   podConfList,
+  podPlugins,
   pluginStdin,
+  pluginsToDelete,
   runtimeConfigFor,
+  type ChainRecord,
   type CniConfList,
   type CniPluginConf,
   type CniResult,
@@ -27,33 +31,28 @@ import {
 import type { Layout } from '../../core/layout.js';
 import type { PodNetwork, PodNetworkRequest, PodNetworkStatus } from '../../core/ports.js';
 import { run } from '../process/run.js';
-import { invokePlugin, type CniCommand } from './cni-plugin.js';
-import { installForwardRules } from './cni-forwarding.js';
+import { invokePlugin } from './cni-plugin.js';
+import { installNetworkRules } from './cni-network-rules.js';
 import { sweepIptables, sweepIpamLeases } from './cni-leftovers.js';
 
 export interface CniNetworkOptions {
   layout: Layout;
   /** Directory of the plugin binaries. Default /usr/lib/cni. */
   cniPath?: string;
-  /** Run the loopback plugin alongside the main chain (they touch different devices). Default true. */
-  concurrentLoopback?: boolean;
 }
 
-/** What is cached per sandbox in <cniStateDir>/<sandboxId>.json. */
-interface SandboxState {
+/**
+ * What is cached per sandbox in <cniStateDir>/<sandboxId>.json. `cniArgs` (present once setUp
+ * began) and `plugins` say what DEL must replay; `forward: 'network'` and `plugins` are absent in
+ * states of earlier peapods (ChainRecord).
+ */
+interface SandboxState extends ChainRecord {
   sandboxId: string;
   netnsPath: string;
   network: string;
-  /** Present once setUp began: DEL must replay exactly these. */
-  cniArgs?: string;
   runtimeConfig?: CniRuntimeConfig;
   /** The final ADD result of the main chain (prevResult for DEL). */
   result?: CniResult;
-  /**
-   * 'network': the network's FORWARD rules let this sandbox through. Absent in states written
-   * by a peapod that ran the firewall plugin per pod: DEL then runs that plugin too.
-   */
-  forward?: 'network';
 }
 
 const IFNAME = 'eth0';
@@ -61,26 +60,28 @@ const IFNAME = 'eth0';
 export class CniNetwork implements PodNetwork {
   private readonly layout: Layout;
   private readonly cniPath: string;
-  private readonly concurrentLoopback: boolean;
-  /** The check/install in flight; concurrent setUps share it, so the jump goes in once. */
-  private forwarding?: Promise<void>;
+  /** The check/install in flight; concurrent setUps share it, so each jump goes in once. */
+  private networkRules?: Promise<void>;
 
   constructor(opts: CniNetworkOptions) {
     this.layout = opts.layout;
     this.cniPath = opts.cniPath ?? '/usr/lib/cni';
-    this.concurrentLoopback = opts.concurrentLoopback ?? true;
+  }
+
+  private get networkConfig() {
+    const { config, cniNetworkName, ipamDir } = this.layout;
+    return { networkName: cniNetworkName, bridge: config.bridge, podCidr: config.podCidr, ipamDir };
   }
 
   private get confList(): CniConfList {
-    const { config, cniNetworkName, ipamDir } = this.layout;
-    return podConfList({ networkName: cniNetworkName, bridge: config.bridge, podCidr: config.podCidr, ipamDir });
+    return podConfList(this.networkConfig);
   }
 
   async createNetns(sandboxId: string): Promise<string> {
     const path = this.layout.netnsPath(sandboxId);
     // Recorded first so list() knows the full sandbox id even if we crash right after `ip netns add`.
     if (!(await this.readState(sandboxId))) {
-      await this.writeState({ sandboxId, netnsPath: path, network: this.layout.cniNetworkName, forward: 'network' });
+      await this.writeState({ sandboxId, netnsPath: path, network: this.layout.cniNetworkName, forward: 'network', plugins: [] });
     }
     if (!existsSync(path)) {
       const res = await run('ip', ['netns', 'add', this.layout.netnsName(sandboxId)], { allowFailure: true });
@@ -94,41 +95,42 @@ export class CniNetwork implements PodNetwork {
   async setUp(req: PodNetworkRequest): Promise<PodNetworkStatus> {
     const netnsPath = await this.createNetns(req.sandboxId);
     const list = this.confList;
+    const runtimeConfig = runtimeConfigFor(req.portMappings);
+    const plugins = podPlugins(list, runtimeConfig);
     const state: SandboxState = {
       sandboxId: req.sandboxId,
       netnsPath,
       network: list.name,
       cniArgs: cniArgs(req),
-      runtimeConfig: runtimeConfigFor(req.portMappings),
+      runtimeConfig,
       forward: 'network',
+      plugins: plugins.map((p) => p.type),
     };
     // Written before ADD, so a crash half-way through still leaves what DEL needs.
     await this.writeState(state);
 
-    const call = (command: CniCommand, ifName: string, conf: Record<string, unknown>) =>
-      invokePlugin({ cniPath: this.cniPath, command, containerId: req.sandboxId, netns: netnsPath, ifName, args: state.cniArgs!, conf });
-    const lo = loopbackConfList();
-    const loopback = () => call('ADD', 'lo', pluginStdin(lo, lo.plugins[0], {}, undefined));
-
     const ran: CniPluginConf[] = [];
     let prev: CniResult | undefined;
     const chain = async () => {
-      for (const plugin of list.plugins) {
+      for (const plugin of plugins) {
         ran.push(plugin);
-        prev = await call('ADD', IFNAME, pluginStdin(list, plugin, state.runtimeConfig!, prev));
+        prev = await invokePlugin({
+          cniPath: this.cniPath,
+          command: 'ADD',
+          containerId: req.sandboxId,
+          netns: netnsPath,
+          ifName: IFNAME,
+          args: state.cniArgs!,
+          conf: pluginStdin(list, plugin, runtimeConfig, prev),
+        });
       }
     };
-    // The FORWARD rules are needed only once the pod sends, so they are not waited for first.
+    // The network's rules are needed only once the pod sends, so they are not waited for first.
     // (Settled at once: a rejection must not count as unhandled while the chain still runs.)
-    const forwarding = settle(this.ensureForwarding());
-    let outcome: PromiseSettledResult<unknown>[];
-    if (this.concurrentLoopback) {
-      outcome = await Promise.allSettled([loopback(), chain()]);
-    } else {
-      outcome = [await settle(loopback())];
-      if (outcome[0].status === 'fulfilled') outcome.push(await settle(chain()));
-    }
-    outcome.push(await forwarding);
+    const rules = settle(this.ensureNetworkRules());
+    // All the loopback plugin would do, in one cheap exec; alongside the chain (another device).
+    const outcome = await Promise.allSettled([this.loopbackUp(req.sandboxId), chain()]);
+    outcome.push(await rules);
     const failed = outcome.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failed) {
       await this.delChain(state, ran, prev, netnsPath).catch(() => undefined);
@@ -146,17 +148,26 @@ export class CniNetwork implements PodNetwork {
     return { netnsPath, ...address };
   }
 
+  private async loopbackUp(sandboxId: string): Promise<void> {
+    const netns = this.layout.netnsName(sandboxId);
+    const res = await run('ip', ['-n', netns, 'link', 'set', 'lo', 'up'], { allowFailure: true });
+    if (res.exitCode !== 0) {
+      throw new Error(`bringing up lo in netns ${netns} failed: ${res.stderr.trim() || `exit status ${res.exitCode}`}`);
+    }
+  }
+
   /**
-   * The network's FORWARD chain and the jump to it, installed if missing (e.g. after a reboot or
-   * a firewall reload flushed them). Idempotent; one `iptables -C` when they are in place.
+   * The network's FORWARD and masquerade chains and the jumps to them, installed if missing
+   * (e.g. after a reboot or a firewall reload flushed them). Idempotent; one check exec when they
+   * are in place.
    */
-  ensureForwarding(): Promise<void> {
-    this.forwarding ??= installForwardRules(this.layout.cniNetworkName, this.layout.config.podCidr)
+  ensureNetworkRules(): Promise<void> {
+    this.networkRules ??= installNetworkRules(this.layout.cniNetworkName, this.layout.config.podCidr)
       .then(() => undefined)
       .finally(() => {
-        this.forwarding = undefined;
+        this.networkRules = undefined;
       });
-    return this.forwarding;
+    return this.networkRules;
   }
 
   async tearDown(sandboxId: string): Promise<void> {
@@ -166,11 +177,9 @@ export class CniNetwork implements PodNetwork {
     if (!state && !netnsExists) return;
 
     if (state?.runtimeConfig !== undefined || netnsExists) {
-      // Only a sandbox whose ADD began (cniArgs) under an earlier peapod has firewall rules.
-      const legacy = state !== undefined && state.cniArgs !== undefined && state.forward !== 'network';
       const errors = await this.delChain(
         state ?? { sandboxId, netnsPath, network: this.layout.cniNetworkName },
-        legacy ? [...this.confList.plugins, legacyFirewallPlugin()] : this.confList.plugins,
+        pluginsToDelete(this.networkConfig, state),
         state?.result,
         netnsExists ? netnsPath : '',
       );
@@ -224,9 +233,9 @@ export class CniNetwork implements PodNetwork {
     // The CNI-HOSTPORT-* and CNI-FORWARD/CNI-ADMIN chains are shared by every portmap/firewall
     // user on the host (another peapod instance, a CNI-based podman): removing them while one of
     // those is inside an ADD breaks its pod. They are left in place, empty of our rules. The
-    // network's own FORWARD chain is this instance's alone, so it goes with its jump.
-    await this.forwarding?.catch(() => undefined);
-    await sweepIptables(this.layout.cniNetworkName, { podCidr, sharedChains: false, forwardRules: true });
+    // network's own FORWARD and masquerade chains are this instance's alone: they go with their jumps.
+    await this.networkRules?.catch(() => undefined);
+    await sweepIptables(this.layout.cniNetworkName, { podCidr, sharedChains: false, networkRules: true });
     await rm(this.layout.ipamDir, { recursive: true, force: true });
     await rm(this.layout.cniStateDir, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { forwardChainName } from '../../core/cni-iptables.js';
+import { forwardChainName, masqueradeChainName } from '../../core/cni-iptables.js';
 import { conmonMatches, iptablesChainsFor, iptablesLinesFor } from './host-leaks.js';
 
 test('conmonMatches needs conmon as argv[0] and an argument inside the run dir', () => {
@@ -39,4 +39,18 @@ test("the network's FORWARD chain and jump are found, another network's are not"
   assert.deepEqual(iptablesChainsFor(dump, 'pp-1'), [ours]);
   assert.deepEqual(iptablesLinesFor(dump, 'pp-1'), [dump.split('\n')[3]]);
   assert.deepEqual(iptablesChainsFor(dump, 'pp-2'), []);
+});
+
+test("the network's masquerade chain and jump are found, another network's are not", () => {
+  const ours = masqueradeChainName('pp-1');
+  const dump = [
+    '*nat',
+    `:${ours} - [0:0]`,
+    `:${masqueradeChainName('pp-10')} - [0:0]`,
+    `-A POSTROUTING -s 10.93.0.0/24 -m comment --comment "peapod masquerade name: \\"pp-1\\"" -j ${ours}`,
+    'COMMIT',
+  ].join('\n');
+  assert.deepEqual(iptablesChainsFor(dump, 'pp-1'), [ours]);
+  assert.deepEqual(iptablesLinesFor(dump, 'pp-1'), [dump.split('\n')[3]]);
+  assert.deepEqual(iptablesLinesFor(dump, 'pp-10'), []);
 });

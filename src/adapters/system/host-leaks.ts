@@ -5,7 +5,7 @@
  * Everything is read from the kernel, so leftovers of crashed runs are found too.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { forwardChainName } from '../../core/cni-iptables.js';
+import { networkChainNames } from '../../core/cni-iptables.js';
 import type { Layout } from '../../core/layout.js';
 import { run } from '../process/run.js';
 import { cgroupSubtree, errno, listCgroupHierarchies } from './cgroup-fs.js';
@@ -104,10 +104,13 @@ export function iptablesLinesFor(dump: string, networkName: string): string[] {
   return dump.split('\n').filter((l) => l.startsWith('-A ') && tags.some((t) => l.includes(t)));
 }
 
-/** The network's own FORWARD chain (cni-iptables.ts), which outlives its rules if emptied by hand. */
+/** The network's own FORWARD and masquerade chains (cni-iptables.ts), which outlive their rules if emptied by hand. */
 export function iptablesChainsFor(dump: string, networkName: string): string[] {
-  const chain = forwardChainName(networkName);
-  return dump.split('\n').filter((l) => l.startsWith(`:${chain} `)).map(() => chain);
+  const chains = networkChainNames(networkName);
+  return dump
+    .split('\n')
+    .map((l) => chains.find((c) => l.startsWith(`:${c} `)))
+    .filter((c): c is string => c !== undefined);
 }
 
 async function leakedIptablesRules(layout: Layout): Promise<string[]> {
