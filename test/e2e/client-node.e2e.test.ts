@@ -1,7 +1,7 @@
 /**
  * The official JavaScript client, @kubernetes/client-node 1.x, against a real daemon over HTTPS
  * with the admin kubeconfig: CRUD and patch through CoreV1Api, Watch, Log, Exec (WebSocket
- * channel protocol, exit code in the final Status, stdin) and the ApiException errors.
+ * channel protocol, exit code in the final Status, stdin), Attach and the ApiException errors.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { once } from 'node:events';
 import {
   ApiException,
+  Attach,
   CoreV1Api,
   Exec,
   KubeConfig,
@@ -267,6 +268,31 @@ test('Exec: stdout, stderr and a non-zero exit code the Kubernetes way; stdin ec
   assert.equal(v4.err, 'e4\n');
   assert.equal(v4.status.reason, 'NonZeroExitCode');
   assert.deepEqual(v4.status.details?.causes, [{ reason: 'ExitCode', message: '4' }]);
+});
+
+test("Attach: stdin to the container's own stdin (stdinOnce closes it), its stdout and stderr back, the session ends with it", async (t) => {
+  const { kc, api } = client();
+  const name = `cn-at-${run}`;
+  t.after(() => d.removePod(name));
+  const body = pod(name, 'cat; echo stdin-closed; echo to-stderr >&2');
+  body.spec!.restartPolicy = 'Never';
+  Object.assign(body.spec!.containers[0], { stdin: true, stdinOnce: true });
+  await api.createNamespacedPod({ namespace: NS, body });
+  await waitRunning(api, name);
+  const out = collect();
+  const err = collect();
+  const input = Array.from({ length: 500 }, (_, i) => `attached line ${i}`).join('\n') + '\n';
+  const ws = await new Attach(kc).attach(NS, name, 'main', out.stream, err.stream, Readable.from([input]), false);
+  assert.equal(ws.protocol, 'v5.channel.k8s.io');
+  await once(ws, 'close');
+  assert.equal(out.text(), `${input}stdin-closed\n`);
+  assert.equal(err.text(), 'to-stderr\n');
+  const deadline = Date.now() + 20_000;
+  let done: V1Pod;
+  while ((done = await api.readNamespacedPod({ name, namespace: NS })).status?.phase !== 'Succeeded') {
+    assert.ok(Date.now() < deadline, `pod did not complete: ${JSON.stringify(done.status)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 });
 
 test("PortForward carries an HTTP request to the pod's httpd (v4.channel.k8s.io)", async (t) => {
