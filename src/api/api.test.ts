@@ -53,7 +53,10 @@ test('socket is 0600; discovery, version and health answer', async (t) => {
   const pods = res.json.resources.find((r: { name: string }) => r.name === 'pods');
   assert.deepEqual(pods.shortNames, ['po']);
   assert.ok(res.json.resources.some((r: { name: string }) => r.name === 'pods/exec'));
-  assert.equal((await req('GET', '/apis')).json.groups[0].name, 'peapod.io');
+  assert.deepEqual(
+    (await req('GET', '/apis')).json.groups.map((g: { name: string }) => g.name).sort(),
+    ['authentication.k8s.io', 'authorization.k8s.io', 'peapod.io'],
+  );
   assert.equal((await req('GET', '/readyz')).text, 'ok');
   const ns = await req('GET', '/api/v1/namespaces');
   assert.deepEqual(ns.json.items.map((n: { metadata: { name: string } }) => n.metadata.name).sort(), ['default', 'kube-node-lease', 'kube-public', 'kube-system']);
@@ -391,6 +394,36 @@ test('attach over WebSocket: the container streams, Success when it ends, aborte
   assert.equal(pf.status, 400);
   assert.equal(pf.json.message, 'Upgrade request required');
   assert.equal((await req('GET', `${PODS}/nope/portforward?ports=80`)).status, 404);
+});
+
+test('self-subject reviews: can-i is always yes for the admin, rules are everything, whoami names the admin', async (t) => {
+  const { req } = await setup(t);
+  const can = await req('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SelfSubjectAccessReview',
+    spec: { resourceAttributes: { namespace: 'default', verb: 'delete', resource: 'pods' } },
+  });
+  assert.equal(can.status, 201);
+  assert.equal(can.json.kind, 'SelfSubjectAccessReview');
+  assert.equal(can.json.status.allowed, true);
+  assert.deepEqual(can.json.spec.resourceAttributes, { namespace: 'default', verb: 'delete', resource: 'pods' });
+  const empty = await req('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { spec: {} });
+  assert.equal(empty.status, 400);
+  assert.match(empty.json.message, /resourceAttributes or spec.nonResourceAttributes/);
+  const wrongKind = await req('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { kind: 'Pod', spec: {} });
+  assert.equal(wrongKind.status, 400);
+  const rules = await req('POST', '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', { spec: { namespace: 'default' } });
+  assert.equal(rules.status, 201);
+  assert.deepEqual(rules.json.status.resourceRules, [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }]);
+  const who = await req('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+  assert.equal(who.status, 201);
+  assert.equal(who.json.status.userInfo.username, 'peapod-admin');
+  assert.ok(who.json.status.userInfo.groups.includes('system:masters'));
+  const disc = await req('GET', '/apis/authorization.k8s.io/v1');
+  assert.deepEqual(disc.json.resources.map((r: { name: string; verbs: string[] }) => [r.name, r.verbs]), [
+    ['selfsubjectaccessreviews', ['create']],
+    ['selfsubjectrulesreviews', ['create']],
+  ]);
 });
 
 test('images: list, get by name, delete, import and load errors as Status', async (t) => {

@@ -16,6 +16,7 @@ import { Router } from './router.js';
 import { addConfigMapRoutes } from './routes/configmaps.js';
 import { addEventRoutes } from './routes/events.js';
 import { addImageRoutes } from './routes/images.js';
+import { addSelfSubjectRoutes } from './routes/self-subject.js';
 import { addNamespaceRoutes, ensureSystemNamespaces } from './routes/namespaces.js';
 import { addNodeRoutes } from './routes/nodes.js';
 import { addStreamingRoutes, ExecUpgrader, parseStreamRequest } from './routes/pod-exec.js';
@@ -54,6 +55,7 @@ export function buildRouter(): Router {
   addConfigMapRoutes(router);
   addSecretRoutes(router);
   addNodeRoutes(router);
+  addSelfSubjectRoutes(router);
   return router;
 }
 
