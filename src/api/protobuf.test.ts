@@ -35,6 +35,23 @@ test('ConfigMap, Secret and Namespace bodies as kubectl create sends them', () =
   assert.deepEqual(ns, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'foo' } });
 });
 
+test('the self-subject reviews kubectl auth can-i / --list / whoami send', () => {
+  const attrs = Buffer.concat([bytesField(1, 'default'), bytesField(2, 'delete'), bytesField(3, ''), bytesField(5, 'pods'), bytesField(6, 'log')]);
+  const ssar = decodeProtobuf(envelope('authorization.k8s.io/v1', 'SelfSubjectAccessReview', Buffer.concat([bytesField(1, Buffer.alloc(0)), bytesField(2, bytesField(1, attrs))])));
+  assert.deepEqual(ssar, {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SelfSubjectAccessReview',
+    metadata: {},
+    spec: { resourceAttributes: { namespace: 'default', verb: 'delete', resource: 'pods', subresource: 'log' } },
+  });
+  const nonResource = decodeProtobuf(envelope('authorization.k8s.io/v1', 'SelfSubjectAccessReview', bytesField(2, bytesField(2, Buffer.concat([bytesField(1, '/healthz'), bytesField(2, 'get')])))));
+  assert.deepEqual(nonResource.spec, { nonResourceAttributes: { path: '/healthz', verb: 'get' } });
+  const rules = decodeProtobuf(envelope('authorization.k8s.io/v1', 'SelfSubjectRulesReview', bytesField(2, bytesField(1, 'kube-system'))));
+  assert.deepEqual(rules.spec, { namespace: 'kube-system' });
+  const who = decodeProtobuf(envelope('authentication.k8s.io/v1', 'SelfSubjectReview', bytesField(1, Buffer.alloc(0))));
+  assert.deepEqual(who, { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview', metadata: {} });
+});
+
 test('bad protobuf bodies are 400 or 415, never a crash', () => {
   assert.throws(() => decodeProtobuf(Buffer.from('{"kind":"Pod"}')), { httpCode: 400 });
   assert.throws(() => decodeProtobuf(envelope('apps/v1', 'Deployment', Buffer.alloc(0))), { httpCode: 415 });

@@ -1,6 +1,7 @@
 /**
  * @module Protobuf request bodies (`application/vnd.kubernetes.protobuf`), which kubectl's typed
- * clients send for `create configmap|secret|namespace` and cannot be told not to. Decodes the
+ * clients send for `create configmap|secret|namespace` and `auth can-i|whoami` and cannot be told
+ * not to. Decodes the
  * `k8s\0` envelope (runtime.Unknown) and the few messages those commands send, field numbers
  * from k8s.io/api generated.proto, into the JSON shape the routes already take. Anything else
  * is a 415 naming the kind.
@@ -88,6 +89,39 @@ function objectMeta(buf: Buffer): Record<string, unknown> {
 
 type Decoder = (buf: Buffer) => Record<string, unknown>;
 
+/** Length-delimited string fields by number → JSON name; empty strings are left out, as Go's omitempty. */
+function stringFields(buf: Buffer, names: Record<number, string>): Record<string, string> {
+  const o: Record<string, string> = {};
+  for (const f of fields(buf)) {
+    const name = names[f.no];
+    if (name && f.wire === 2 && f.bytes && f.bytes.length > 0) o[name] = str(f);
+  }
+  return o;
+}
+
+/** authorization/v1 ResourceAttributes (the field and label selectors of 1.31+ are not read). */
+const RESOURCE_ATTRIBUTES = { 1: 'namespace', 2: 'verb', 3: 'group', 4: 'version', 5: 'resource', 6: 'subresource', 7: 'name' };
+const NON_RESOURCE_ATTRIBUTES = { 1: 'path', 2: 'verb' };
+
+/** A review: metadata (1) and spec (2), whose sub-messages `specFields` decodes. */
+function review(specFields: (f: Field) => [string, unknown] | undefined): Decoder {
+  return (buf) => {
+    const o: Record<string, unknown> = {};
+    for (const f of fields(buf)) {
+      if (f.no === 1 && f.bytes) o.metadata = objectMeta(f.bytes);
+      else if (f.no === 2 && f.bytes) {
+        const spec: Record<string, unknown> = {};
+        for (const sf of fields(f.bytes)) {
+          const entry = specFields(sf);
+          if (entry) spec[entry[0]] = entry[1];
+        }
+        o.spec = spec;
+      }
+    }
+    return o;
+  };
+}
+
 const DECODERS: Record<string, Decoder> = {
   'v1/ConfigMap': (buf) => {
     const o: Record<string, unknown> = {};
@@ -112,6 +146,14 @@ const DECODERS: Record<string, Decoder> = {
     if (!o.type) o.type = 'Opaque';
     return o;
   },
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': review((f) => {
+    if (f.no === 1 && f.bytes) return ['resourceAttributes', stringFields(f.bytes, RESOURCE_ATTRIBUTES)];
+    if (f.no === 2 && f.bytes) return ['nonResourceAttributes', stringFields(f.bytes, NON_RESOURCE_ATTRIBUTES)];
+    return undefined;
+  }),
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': review((f) => (f.no === 1 && f.bytes ? ['namespace', str(f)] : undefined)),
+  // Only metadata and status: the whole request is "who am I".
+  'authentication.k8s.io/v1/SelfSubjectReview': review(() => undefined),
   'v1/Namespace': (buf) => {
     const o: Record<string, unknown> = {};
     for (const f of fields(buf)) {

@@ -337,3 +337,10 @@ test('explain from the served OpenAPI v3 schemas; client-side apply builds its p
   assert.equal(pod.spec!.containers[0].volumeMounts?.[0].mountPath, '/scratch');
   await ok(['delete', 'pod', 'rich', '--now']);
 });
+
+test('auth can-i, can-i --list, whoami: the admin may do everything', opts, async () => {
+  assert.equal((await ok(['auth', 'can-i', 'delete', 'pods'])).trim(), 'yes');
+  assert.equal((await ok(['auth', 'can-i', 'create', 'secrets', '-n', 'kube-system'])).trim(), 'yes');
+  assert.match(await ok(['auth', 'can-i', '--list']), /^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]$/m);
+  assert.match(await ok(['auth', 'whoami']), /Username\s+peapod-admin[\s\S]*Groups\s+\[system:masters system:authenticated\]/);
+});
