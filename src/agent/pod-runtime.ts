@@ -4,7 +4,6 @@
  * a pod. This is the kubelet's kuberuntime manager and the CRI runtime's sandbox service in one.
  * Failures come back as ContainerStartError with the kubelet's waiting reason.
  */
-import { randomBytes } from 'node:crypto';
 import { Annotations } from '../core/annotations.js';
 import type { Container, Pod, Volume } from '../core/types.js';
 import type { Clock, ContainerLogs, ImageRecord, ImageService, OciRuntime, PinnedNamespaces, PodHost, PodNetwork, Snapshotter } from '../core/ports.js';
@@ -25,7 +24,10 @@ import { atomicVolumeKind, type AtomicVolumeWriter } from '../core/volume-payloa
 import { atomicVolumeDir, writeConfigVolumes } from './config-volumes.js';
 import { containerLinuxResources, containerOomScoreAdj, podCgroupConfig, restrictOomScoreAdj, type PodCgroupWriter } from '../core/pod-resources.js';
 import { qosClass } from '../core/qos.js';
-import { qosCgroupShares } from '../core/qos-cgroups.js';
+import { QosCgroupManager } from './qos-cgroup-manager.js';
+import { ContainerStartError, errorText } from './container-start-error.js';
+import { withTimeout } from './with-timeout.js';
+import { newId } from './new-id.js';
 
 /** The kubelet never stops a container with less than this after the stop signal. */
 export const MIN_GRACE_SECONDS = 2;
@@ -38,16 +40,6 @@ export class VolumeMountError extends Error {
   ) {
     super(`MountVolume.SetUp failed for volume "${volume}" : ${detail}`);
     this.name = 'VolumeMountError';
-  }
-}
-
-export class ContainerStartError extends Error {
-  constructor(
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ContainerStartError';
   }
 }
 
@@ -110,15 +102,12 @@ export interface SandboxHandle {
   ready: Promise<void>;
 }
 
-export function newId(): string {
-  return randomBytes(32).toString('hex');
-}
-
 export class PodRuntime {
-  /** cpu.shares last written to each QoS-level cgroup. */
-  private readonly qosWritten = new Map<'Burstable' | 'BestEffort', number>();
+  private readonly qos: QosCgroupManager;
 
-  constructor(private readonly d: PodRuntimeDeps) {}
+  constructor(private readonly d: PodRuntimeDeps) {
+    this.qos = new QosCgroupManager(d.layout, d.resources?.podCgroups);
+  }
 
   /** A sandbox being made (see beginSandbox) and what its containers need from it meanwhile. */
   private readonly starting = new Map<string, { podCgroup: string; pinned: PinnedNamespaces; infraPid: Promise<number>; ready: Promise<void> }>();
@@ -513,17 +502,8 @@ export class PodRuntime {
    * The QoS-level cgroups for the pods that hold node resources now (QOSContainerManager
    * UpdateCgroups). Writes only what changed since the last call.
    */
-  async updateQosCgroups(activePods: readonly Pod[]): Promise<void> {
-    const writer = this.d.resources?.podCgroups;
-    if (!writer?.applyQos) return;
-    const shares = qosCgroupShares(activePods);
-    for (const qos of ['BestEffort', 'Burstable'] as const) {
-      const value = qos === 'Burstable' ? shares.burstable : shares.besteffort;
-      if (this.qosWritten.get(qos) === value) continue;
-      this.qosWritten.delete(qos);
-      await writer.applyQos(this.d.layout.qosCgroup(qos), value);
-      this.qosWritten.set(qos, value);
-    }
+  updateQosCgroups(activePods: readonly Pod[]): Promise<void> {
+    return this.qos.update(activePods);
   }
 
   private async containerMounts(pod: Pod, container: Container, containerId: string): Promise<MountInput[]> {
@@ -616,22 +596,6 @@ function securitySpec(s: ResolvedSecurity) {
     unmaskedProc: s.unmaskedProc,
     ...(s.seccomp === 'RuntimeDefault' ? { seccomp: defaultSeccompProfile(capabilitySet({ privileged: s.privileged, capabilities, ...available }), process.arch === 'arm64' ? 'arm64' : 'x64') } : {}),
   };
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** Resolves true if `p` settled within `ms` on the given clock. */
-export function withTimeout(clock: Clock, p: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const t = clock.setTimeout(() => resolve(false), ms);
-    const done = (): void => {
-      clock.clearTimeout(t);
-      resolve(true);
-    };
-    p.then(done, done);
-  });
 }
 
 /** The container's env names the pod's IP (downward API): it can only be built once the sandbox has one. */
