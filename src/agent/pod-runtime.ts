@@ -9,21 +9,20 @@ import type { Container, Pod, Volume } from '../core/types.js';
 import type { Clock, ContainerLogs, ImageRecord, ImageService, OciRuntime, PinnedNamespaces, PodHost, PodNetwork, Snapshotter } from '../core/ports.js';
 import type { Layout } from '../core/layout.js';
 import type { Logger } from '../core/logger.js';
-import { buildContainerSpec, buildSandboxSpec, capabilitySet, type MountInput } from '../core/oci-spec.js';
+import { buildContainerSpec, buildSandboxSpec, capabilitySet } from '../core/oci-spec.js';
 import { resolveProcess, type EnvEntry } from '../core/container-process.js';
 import { formatResolvConf, podDnsConfig, podHostname, podHostsFile, podPortMappings, podUtsHostname, type PodDnsOptions } from '../core/pod-files.js';
 import { boundingCapabilities, podSysctls, resolveContainerSecurity, type ResolvedSecurity } from '../core/security-context.js';
 import { defaultSeccompProfile } from '../core/seccomp-default.js';
 import { containerHash, type ContainerInstance } from '../core/runtime-view.js';
 import { normalizeImageReference } from '../core/image-reference.js';
-import { parseMemoryBytes } from '../core/quantity.js';
 import type { RuntimeState } from './runtime-state.js';
 import type { ImagePullManager } from './image-pull-manager.js';
 import { ContainerConfigError, resolveContainerEnv, type ConfigSource, type NodeAllocatable } from '../core/container-env.js';
-import { atomicVolumeKind, type AtomicVolumeWriter } from '../core/volume-payload.js';
-import { atomicVolumeDir, writeConfigVolumes } from './config-volumes.js';
+import type { AtomicVolumeWriter } from '../core/volume-payload.js';
 import { containerLinuxResources, containerOomScoreAdj, podCgroupConfig, restrictOomScoreAdj, type PodCgroupWriter } from '../core/pod-resources.js';
 import { qosClass } from '../core/qos.js';
+import { PodVolumes } from './pod-volumes.js';
 import { QosCgroupManager } from './qos-cgroup-manager.js';
 import { ContainerStartError, errorText } from './container-start-error.js';
 import { withTimeout } from './with-timeout.js';
@@ -31,17 +30,6 @@ import { newId } from './new-id.js';
 
 /** The kubelet never stops a container with less than this after the stop signal. */
 export const MIN_GRACE_SECONDS = 2;
-
-/** A volume could not be set up: the kubelet's FailedMount, and the pod waits in ContainerCreating. */
-export class VolumeMountError extends Error {
-  constructor(
-    readonly volume: string,
-    detail: string,
-  ) {
-    super(`MountVolume.SetUp failed for volume "${volume}" : ${detail}`);
-    this.name = 'VolumeMountError';
-  }
-}
 
 export interface PodRuntimeDeps {
   layout: Layout;
@@ -104,9 +92,25 @@ export interface SandboxHandle {
 
 export class PodRuntime {
   private readonly qos: QosCgroupManager;
+  private readonly volumes: PodVolumes;
+  private readonly configs: ConfigSource;
+  private readonly allocatable: NodeAllocatable;
 
   constructor(private readonly d: PodRuntimeDeps) {
+    this.configs = d.configs ?? { getConfigMap: () => undefined, getSecret: () => undefined };
+    this.allocatable = d.allocatable ?? { cpuMillis: 0, memoryBytes: 0, ephemeralStorageBytes: 0 };
+    const { layout, host, state, logger, volumeWriter } = d;
+    this.volumes = new PodVolumes({ layout, host, state, logger, configs: this.configs, allocatable: this.allocatable, ...(volumeWriter ? { volumeWriter } : {}) });
     this.qos = new QosCgroupManager(d.layout, d.resources?.podCgroups);
+  }
+
+  /**
+   * Writes the pod's configMap/secret/downwardAPI/projected volumes from the current objects.
+   * `strict` (set-up): a failure throws; otherwise (updates) it keeps the old content. `only`
+   * limits it to some volumes. Returns the names of the volumes whose content changed.
+   */
+  refreshConfigVolumes(pod: Pod, strict = false, only?: (v: Volume) => boolean): Promise<string[]> {
+    return this.volumes.refreshConfigVolumes(pod, strict, only);
   }
 
   /** A sandbox being made (see beginSandbox) and what its containers need from it meanwhile. */
@@ -191,7 +195,7 @@ export class PodRuntime {
       infraStarted.catch(() => {});
       for (const w of dns.warnings) warn?.(w.reason, w.message);
       if (hostNetwork) nodeHosts = (await host.readFileIn?.('/', '/etc/hosts')) ?? '';
-      await Promise.all([this.setUpVolumes(pod), writeFiles(hostNetwork ? this.d.hostIP : undefined)]);
+      await Promise.all([this.volumes.setUp(pod), writeFiles(hostNetwork ? this.d.hostIP : undefined)]);
       const started = infraStarted;
       // On the host network there is no CNI: the pod's IP is the node's, its ports the node's.
       const ready = (async () => {
@@ -217,47 +221,6 @@ export class PodRuntime {
     } catch (err) {
       return undo(err);
     }
-  }
-
-  private async setUpVolumes(pod: Pod): Promise<void> {
-    const uid = pod.metadata!.uid!;
-    await this.d.host.ensureShm(uid);
-    for (const v of pod.spec!.volumes ?? []) {
-      try {
-        if (v.emptyDir) {
-          const size = v.emptyDir.sizeLimit !== undefined ? parseMemoryBytes(String(v.emptyDir.sizeLimit)) : undefined;
-          await this.d.host.ensureEmptyDir(uid, v.name, v.emptyDir.medium ?? '', size, pod.spec!.securityContext?.fsGroup);
-        } else if (v.hostPath) {
-          await this.d.host.checkHostPath(v.hostPath.path, (v.hostPath.type ?? '') as never);
-        }
-      } catch (err) {
-        throw new VolumeMountError(v.name, errorText(err));
-      }
-    }
-    await this.refreshConfigVolumes(pod, true);
-  }
-
-  /**
-   * Writes the pod's configMap/secret/downwardAPI/projected volumes from the current objects.
-   * `strict` (set-up): a failure throws; otherwise (updates) it keeps the old content. `only`
-   * limits it to some volumes. Returns the names of the volumes whose content changed.
-   */
-  refreshConfigVolumes(pod: Pod, strict = false, only?: (v: Volume) => boolean): Promise<string[]> {
-    const { layout, logger, volumeWriter } = this.d;
-    const hasAtomic = (pod.spec?.volumes ?? []).some((v) => atomicVolumeKind(v) !== undefined);
-    if (!hasAtomic) return Promise.resolve([]);
-    // An update only goes to a pod whose volumes were set up and not yet removed.
-    if (!strict && !this.d.state.view(pod.metadata!.uid!).sandboxes.some((s) => s.ready)) return Promise.resolve([]);
-    if (!volumeWriter) return Promise.reject(new Error('configMap/secret/downwardAPI/projected volumes are not available in this daemon'));
-    return writeConfigVolumes({ layout, logger, writer: volumeWriter, configs: this.configSource(), allocatable: this.allocatable() }, pod, strict, only);
-  }
-
-  private configSource(): ConfigSource {
-    return this.d.configs ?? { getConfigMap: () => undefined, getSecret: () => undefined };
-  }
-
-  private allocatable(): NodeAllocatable {
-    return this.d.allocatable ?? { cpuMillis: 0, memoryBytes: 0, ephemeralStorageBytes: 0 };
   }
 
   /** The container's variables in kubelet order; a missing reference is CreateContainerConfigError. */
@@ -293,8 +256,8 @@ export class PodRuntime {
     try {
       const { entries, invalidKeys } = resolveContainerEnv(container, {
         pod,
-        configs: this.configSource(),
-        allocatable: this.allocatable(),
+        configs: this.configs,
+        allocatable: this.allocatable,
         podIPs: ip ? [ip] : [],
         hostIPs: this.d.hostIP ? [this.d.hostIP] : [],
       });
@@ -369,7 +332,7 @@ export class PodRuntime {
     const id = newId();
     try {
       const rootfs = await snapshotter.prepare(id, [...image.layerDirs].reverse());
-      const mounts = await this.containerMounts(pod, container, id);
+      const mounts = await this.volumes.containerMounts(pod, container, id);
       const proc = resolveProcess(container, image.config, env, { hostname: podUtsHostname(pod, await this.dnsOptions(pod)) });
       if (proc.args.length === 0) {
         throw new ContainerStartError('CreateContainerError', 'no command specified');
@@ -506,39 +469,6 @@ export class PodRuntime {
     return this.qos.update(activePods);
   }
 
-  private async containerMounts(pod: Pod, container: Container, containerId: string): Promise<MountInput[]> {
-    const { layout, host } = this.d;
-    const uid = pod.metadata!.uid!;
-    const podDir = layout.podDir(uid);
-    const mounts: MountInput[] = [];
-    const targets = new Set((container.volumeMounts ?? []).map((m) => m.mountPath));
-    for (const m of container.volumeMounts ?? []) {
-      const volume = (pod.spec!.volumes ?? []).find((v) => v.name === m.name);
-      if (!volume) throw new ContainerStartError('CreateContainerConfigError', `volume "${m.name}" not found`);
-      let source = this.volumeSource(uid, volume);
-      if (m.subPath) {
-        try {
-          source = await host.ensureSubPath(source, m.subPath);
-        } catch (err) {
-          throw new ContainerStartError('CreateContainerConfigError', `failed to prepare subPath for volumeMount "${m.name}" of container "${container.name}": ${errorText(err)}`);
-        }
-      }
-      // Atomic-writer volumes are always read-only, whatever the mount says.
-      mounts.push({ destination: m.mountPath, source, type: 'bind', readOnly: m.readOnly === true || atomicVolumeKind(volume) !== undefined });
-    }
-    const add = (destination: string, source: string, readOnly = false): void => {
-      if (!targets.has(destination)) mounts.push({ destination, source, type: 'bind', readOnly });
-    };
-    add('/etc/hosts', `${podDir}/etc-hosts`);
-    add('/etc/resolv.conf', `${podDir}/resolv.conf`);
-    add('/etc/hostname', `${podDir}/hostname`);
-    add('/dev/shm', pod.spec!.hostIPC ? '/dev/shm' : `${podDir}/shm`);
-    const terminationLog = layout.terminationLogPath(uid, container.name, containerId);
-    await host.createTerminationLog(terminationLog);
-    add(container.terminationMessagePath || '/dev/termination-log', terminationLog);
-    return mounts;
-  }
-
   /** The node's hostname matters only to hostNetwork pods: read it then, fresh. */
   private async dnsOptions(pod: Pod): Promise<PodDnsOptions> {
     const opts: PodDnsOptions = { ...this.d.dns };
@@ -564,16 +494,6 @@ export class PodRuntime {
     }
   }
 
-  private volumeSource(uid: string, volume: Volume): string {
-    if (volume.emptyDir) return this.d.layout.emptyDirPath(uid, volume.name);
-    if (volume.hostPath) return volume.hostPath.path;
-    const atomicDir = atomicVolumeDir(this.d.layout, uid, volume);
-    if (atomicDir) return atomicDir;
-    throw new ContainerStartError(
-      'CreateContainerConfigError',
-      `volume "${volume.name}": this volume type is not supported yet (emptyDir and hostPath are)`,
-    );
-  }
 }
 
 function hostNamespaces(pod: Pod): { hostNetwork: boolean; hostPID: boolean; hostIPC: boolean } {
