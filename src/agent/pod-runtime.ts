@@ -6,13 +6,13 @@
  */
 import { Annotations } from '../core/annotations.js';
 import type { Container, Pod, Volume } from '../core/types.js';
-import type { Clock, ContainerLogs, ImageRecord, ImageService, OciRuntime, PinnedNamespaces, PodHost, PodNetwork, Snapshotter } from '../core/ports.js';
+import type { Clock, ContainerLogs, ImageRecord, ImageService, OciRuntime, PodHost, PodNetwork, Snapshotter } from '../core/ports.js';
 import type { Layout } from '../core/layout.js';
 import type { Logger } from '../core/logger.js';
-import { buildContainerSpec, buildSandboxSpec, capabilitySet } from '../core/oci-spec.js';
+import { buildContainerSpec, capabilitySet } from '../core/oci-spec.js';
 import { resolveProcess, type EnvEntry } from '../core/container-process.js';
-import { formatResolvConf, podDnsConfig, podHostname, podHostsFile, podPortMappings, podUtsHostname, type PodDnsOptions } from '../core/pod-files.js';
-import { boundingCapabilities, podSysctls, resolveContainerSecurity, type ResolvedSecurity } from '../core/security-context.js';
+import { podUtsHostname } from '../core/pod-files.js';
+import { boundingCapabilities, resolveContainerSecurity, type ResolvedSecurity } from '../core/security-context.js';
 import { defaultSeccompProfile } from '../core/seccomp-default.js';
 import { containerHash, type ContainerInstance } from '../core/runtime-view.js';
 import { normalizeImageReference } from '../core/image-reference.js';
@@ -20,9 +20,9 @@ import type { RuntimeState } from './runtime-state.js';
 import type { ImagePullManager } from './image-pull-manager.js';
 import { ContainerConfigError, resolveContainerEnv, type ConfigSource, type NodeAllocatable } from '../core/container-env.js';
 import type { AtomicVolumeWriter } from '../core/volume-payload.js';
-import { containerLinuxResources, containerOomScoreAdj, podCgroupConfig, restrictOomScoreAdj, type PodCgroupWriter } from '../core/pod-resources.js';
-import { qosClass } from '../core/qos.js';
+import { containerLinuxResources, containerOomScoreAdj, restrictOomScoreAdj, type PodCgroupWriter } from '../core/pod-resources.js';
 import { PodVolumes } from './pod-volumes.js';
+import { PodSandboxManager, hostNamespaces, type SandboxHandle } from './pod-sandbox-manager.js';
 import { QosCgroupManager } from './qos-cgroup-manager.js';
 import { ContainerStartError, errorText } from './container-start-error.js';
 import { withTimeout } from './with-timeout.js';
@@ -83,16 +83,10 @@ export interface PreparedContainer {
   pulled?: boolean;
 }
 
-/** A sandbox begun by beginSandbox. */
-export interface SandboxHandle {
-  id: string;
-  /** Resolves once the infra runs, the network is up and the pod files are final; rejects after undoing the sandbox. */
-  ready: Promise<void>;
-}
-
 export class PodRuntime {
   private readonly qos: QosCgroupManager;
   private readonly volumes: PodVolumes;
+  private readonly sandboxes: PodSandboxManager;
   private readonly configs: ConfigSource;
   private readonly allocatable: NodeAllocatable;
 
@@ -101,7 +95,42 @@ export class PodRuntime {
     this.allocatable = d.allocatable ?? { cpuMillis: 0, memoryBytes: 0, ephemeralStorageBytes: 0 };
     const { layout, host, state, logger, volumeWriter } = d;
     this.volumes = new PodVolumes({ layout, host, state, logger, configs: this.configs, allocatable: this.allocatable, ...(volumeWriter ? { volumeWriter } : {}) });
+    const { runtime, network, clock, infraRootfs, hostResolvConf, hostIP, dns } = d;
+    const podCgroups = d.resources?.podCgroups;
+    this.sandboxes = new PodSandboxManager({
+      layout,
+      runtime,
+      network,
+      host,
+      state,
+      clock,
+      logger,
+      volumes: this.volumes,
+      infraRootfs,
+      hostResolvConf,
+      ...(hostIP !== undefined ? { hostIP } : {}),
+      ...(dns ? { dns } : {}),
+      ...(podCgroups ? { podCgroups } : {}),
+    });
     this.qos = new QosCgroupManager(d.layout, d.resources?.podCgroups);
+  }
+
+  /** beginSandbox, then its `ready`. Returns the sandbox id. */
+  createSandbox(pod: Pod, warn?: (reason: string, message: string) => void): Promise<string> {
+    return this.sandboxes.createSandbox(pod, warn);
+  }
+
+  /**
+   * Pod cgroup, namespaces, volumes and pod files now; CNI and the infra in the background.
+   * Containers can be prepared as soon as this returns and start once the handle is `ready`.
+   */
+  beginSandbox(pod: Pod, warn?: (reason: string, message: string) => void): Promise<SandboxHandle> {
+    return this.sandboxes.beginSandbox(pod, warn);
+  }
+
+  /** Kills the infra and tears the network down; keeps the infra's record (the attempt count). */
+  stopSandbox(sandboxId: string): Promise<void> {
+    return this.sandboxes.stopSandbox(sandboxId);
   }
 
   /**
@@ -113,144 +142,7 @@ export class PodRuntime {
     return this.volumes.refreshConfigVolumes(pod, strict, only);
   }
 
-  /** A sandbox being made (see beginSandbox) and what its containers need from it meanwhile. */
-  private readonly starting = new Map<string, { podCgroup: string; pinned: PinnedNamespaces; infraPid: Promise<number>; ready: Promise<void> }>();
-
-  /** beginSandbox, then its `ready`. Returns the sandbox id. */
-  async createSandbox(pod: Pod, warn?: (reason: string, message: string) => void): Promise<string> {
-    const sandbox = await this.beginSandbox(pod, warn);
-    await sandbox.ready;
-    return sandbox.id;
-  }
-
-  /**
-   * First the pod cgroup, netns, pinned IPC/UTS namespaces, volumes and the pod files (the hosts
-   * file still without the pod IP); then, in the background, CNI ADD ∥ infra create+start, and
-   * the final hosts file. Containers can be prepared (created) as soon as this returns, since they
-   * join the pinned namespaces and not the infra's; they start only after `ready`. Both phases
-   * undo what they made on failure.
-   */
-  async beginSandbox(pod: Pod, warn?: (reason: string, message: string) => void): Promise<SandboxHandle> {
-    const { layout, runtime, network, host, state } = this.d;
-    const uid = pod.metadata!.uid!;
-    const id = newId();
-    const hostNetwork = pod.spec?.hostNetwork === true;
-    const dnsOptions = await this.dnsOptions(pod);
-    const hostname = podHostname(pod, dnsOptions);
-    const utsHostname = podUtsHostname(pod, dnsOptions);
-    const podCgroup = layout.podCgroup(uid, qosClass(pod));
-    const annotations: Record<string, string> = {
-      [Annotations.podUid]: uid,
-      [Annotations.podName]: pod.metadata!.name!,
-      [Annotations.podNamespace]: pod.metadata!.namespace!,
-      [Annotations.containerType]: 'sandbox',
-      [Annotations.containerName]: 'POD',
-      [Annotations.sandboxId]: id,
-      [Annotations.podCgroup]: podCgroup,
-      // No CNI record to ask after a daemon restart: the sandbox carries its (the node's) IP.
-      ...(hostNetwork ? { [Annotations.hostNetworkIP]: this.d.hostIP ?? '' } : {}),
-    };
-    const writeFiles = (ip: string | undefined) =>
-      host.writePodFiles(uid, {
-        hostname: hostNetwork ? hostname : utsHostname,
-        hosts: podHostsFile(pod, ip, nodeHosts === undefined ? dnsOptions : { ...dnsOptions, nodeHosts }),
-        resolvConf: formatResolvConf(dns),
-      });
-    const dns = podDnsConfig(pod, this.d.hostResolvConf, dnsOptions);
-    let nodeHosts: string | undefined;
-    let infraCreated: Promise<number> | undefined;
-    let infraStarted: Promise<void> | undefined;
-    const undo = async (err: unknown): Promise<never> => {
-      this.d.logger.warn('sandbox creation failed, undoing', { pod: pod.metadata!.name, err: String(err) });
-      await Promise.allSettled([infraStarted]);
-      await this.removeSandbox(id);
-      throw err;
-    };
-    try {
-      await this.d.resources?.podCgroups?.apply(podCgroup, podCgroupConfig(pod));
-      const [netnsPath, pinned] = await Promise.all([
-        hostNetwork ? undefined : network.createNetns(id),
-        host.pinNamespaces(id, { ipc: pod.spec?.hostIPC !== true, ...(hostNetwork ? {} : { hostname: utsHostname }) }),
-      ]);
-      annotations[Annotations.pinnedNamespaces] = Object.keys(pinned).join(',');
-      const spec = buildSandboxSpec({
-        rootfs: this.d.infraRootfs,
-        ...(netnsPath ? { netnsPath } : {}),
-        hostname: utsHostname,
-        pinned,
-        ...hostNamespaces(pod),
-        sysctl: podSysctls(pod),
-        cgroupsPath: `${podCgroup}/${id}`,
-        annotations,
-      });
-      infraCreated = runtime.create({ id, spec, logPath: `${layout.containerDir(id)}/infra.log`, logSizeMax: 1024 * 1024 }).then(({ pid }) => {
-        state.recordCreated(id, annotations, pid);
-        return pid;
-      });
-      infraStarted = infraCreated.then(async () => {
-        await runtime.start(id);
-        state.recordStarted(id);
-      });
-      // Settled by `ready` (or undo): no rejection goes unhandled meanwhile.
-      infraStarted.catch(() => {});
-      for (const w of dns.warnings) warn?.(w.reason, w.message);
-      if (hostNetwork) nodeHosts = (await host.readFileIn?.('/', '/etc/hosts')) ?? '';
-      await Promise.all([this.volumes.setUp(pod), writeFiles(hostNetwork ? this.d.hostIP : undefined)]);
-      const started = infraStarted;
-      // On the host network there is no CNI: the pod's IP is the node's, its ports the node's.
-      const ready = (async () => {
-        const [net] = await Promise.all([
-          hostNetwork
-            ? { ip: this.d.hostIP ?? '' }
-            : network.setUp({
-                sandboxId: id,
-                podUid: uid,
-                podName: pod.metadata!.name!,
-                namespace: pod.metadata!.namespace!,
-                portMappings: podPortMappings(pod),
-              }),
-          started,
-        ]);
-        if (!hostNetwork) await writeFiles(net.ip || undefined);
-        state.setSandboxIP(id, net.ip);
-      })()
-        .catch(undo)
-        .finally(() => this.starting.delete(id));
-      this.starting.set(id, { podCgroup, pinned, infraPid: infraCreated, ready });
-      return { id, ready };
-    } catch (err) {
-      return undo(err);
-    }
-  }
-
   /** The container's variables in kubelet order; a missing reference is CreateContainerConfigError. */
-  /**
-   * Where a container of this sandbox goes and which namespaces it joins: from beginSandbox while
-   * the sandbox is being made, else from the running infra's record. The infra's pid is needed
-   * only to share its PID namespace, or for a sandbox without pinned namespaces; a container
-   * whose env names the pod IP waits until the sandbox is ready.
-   */
-  private async sandboxPlacement(pod: Pod, sandboxId: string, container: Container): Promise<{ podCgroup: string; pinned?: PinnedNamespaces; infraPid?: number }> {
-    const starting = this.starting.get(sandboxId);
-    if (starting) {
-      if (referencesPodIP(container)) await starting.ready;
-      const infraPid = pod.spec?.shareProcessNamespace === true ? await starting.infraPid : undefined;
-      return { podCgroup: starting.podCgroup, pinned: starting.pinned, ...(infraPid !== undefined ? { infraPid } : {}) };
-    }
-    const infra = this.d.state.get(sandboxId);
-    if (!infra?.pid || infra.status !== 'running') {
-      throw new ContainerStartError('CreateContainerError', `the pod sandbox is not running (runtime says: ${infra?.status ?? 'no such container'})`);
-    }
-    const pinnedTypes = infra.annotations[Annotations.pinnedNamespaces];
-    const dir = this.d.layout.pinnedNamespacesDir(sandboxId);
-    const pinned = pinnedTypes === undefined ? undefined : Object.fromEntries(pinnedTypes.split(',').filter(Boolean).map((t) => [t, `${dir}/${t}`]));
-    return {
-      podCgroup: infra.annotations[Annotations.podCgroup] ?? this.d.layout.podCgroup(pod.metadata!.uid!),
-      ...(pinned ? { pinned } : {}),
-      infraPid: infra.pid,
-    };
-  }
-
   private containerEnv(pod: Pod, sandboxId: string, container: Container): EnvEntry[] {
     const ip = this.d.state.view(pod.metadata!.uid!).sandboxes.find((s) => s.id === sandboxId)?.ip;
     try {
@@ -269,26 +161,6 @@ export class PodRuntime {
       if (err instanceof ContainerConfigError) throw new ContainerStartError(err.reason, err.message);
       throw err;
     }
-  }
-
-  /** Kills the infra and tears the network down; keeps the infra's record (the attempt count). */
-  async stopSandbox(sandboxId: string): Promise<void> {
-    const info = this.d.state.get(sandboxId);
-    if (info && (info.status === 'running' || info.status === 'created')) {
-      await this.d.runtime.kill(sandboxId, 'SIGKILL', true).catch(() => {});
-      await withTimeout(this.d.clock, this.d.state.waitForExit(sandboxId), 5000);
-    }
-    await this.d.network.tearDown(sandboxId);
-    // Containers still in them keep the namespaces alive; new ones would join a new sandbox's.
-    await this.d.host.unpinNamespaces(sandboxId);
-    await this.d.state.refresh(sandboxId);
-  }
-
-  private async removeSandbox(sandboxId: string): Promise<void> {
-    await this.d.runtime.remove(sandboxId).catch((e: unknown) => this.d.logger.warn('remove infra', { err: String(e) }));
-    await this.d.network.tearDown(sandboxId).catch((e: unknown) => this.d.logger.warn('network teardown', { err: String(e) }));
-    await this.d.host.unpinNamespaces(sandboxId).catch((e: unknown) => this.d.logger.warn('unpin namespaces', { err: String(e) }));
-    this.d.state.forget(sandboxId);
   }
 
   async resolveImage(container: Container, pod?: Pod): Promise<ImageRecord> {
@@ -327,13 +199,13 @@ export class PodRuntime {
     const { layout, runtime, snapshotter, state } = this.d;
     const uid = pod.metadata!.uid!;
     const { image, pulled } = this.d.imagePulls ? await this.ensureImage(pod, container) : { image: await this.resolveImage(container), pulled: false };
-    const sandbox = await this.sandboxPlacement(pod, sandboxId, container);
+    const sandbox = await this.sandboxes.placement(pod, sandboxId, container);
     const env = this.containerEnv(pod, sandboxId, container);
     const id = newId();
     try {
       const rootfs = await snapshotter.prepare(id, [...image.layerDirs].reverse());
       const mounts = await this.volumes.containerMounts(pod, container, id);
-      const proc = resolveProcess(container, image.config, env, { hostname: podUtsHostname(pod, await this.dnsOptions(pod)) });
+      const proc = resolveProcess(container, image.config, env, { hostname: podUtsHostname(pod, await this.sandboxes.dnsOptions(pod)) });
       if (proc.args.length === 0) {
         throw new ContainerStartError('CreateContainerError', 'no command specified');
       }
@@ -456,7 +328,7 @@ export class PodRuntime {
     const records = this.d.state.podContainers(podUid);
     const sandboxes = records.filter((r) => r.annotations[Annotations.containerType] === 'sandbox');
     for (const r of records.filter((x) => !sandboxes.includes(x))) await this.removeContainer(r.id);
-    for (const s of sandboxes) await this.removeSandbox(s.id);
+    for (const s of sandboxes) await this.sandboxes.removeSandbox(s.id);
     await this.d.host.removePodDir(podUid);
     await this.d.host.removePodCgroup(podUid);
   }
@@ -467,16 +339,6 @@ export class PodRuntime {
    */
   updateQosCgroups(activePods: readonly Pod[]): Promise<void> {
     return this.qos.update(activePods);
-  }
-
-  /** The node's hostname matters only to hostNetwork pods: read it then, fresh. */
-  private async dnsOptions(pod: Pod): Promise<PodDnsOptions> {
-    const opts: PodDnsOptions = { ...this.d.dns };
-    if (pod.spec?.hostNetwork) {
-      const name = (await this.d.host.readFileIn?.('/', '/proc/sys/kernel/hostname'))?.trim();
-      if (name) opts.nodeHostname = name;
-    }
-    return opts;
   }
 
   /** §11 from the spec and the image's USER, /etc/passwd and /etc/group. */
@@ -494,10 +356,6 @@ export class PodRuntime {
     }
   }
 
-}
-
-function hostNamespaces(pod: Pod): { hostNetwork: boolean; hostPID: boolean; hostIPC: boolean } {
-  return { hostNetwork: pod.spec?.hostNetwork === true, hostPID: pod.spec?.hostPID === true, hostIPC: pod.spec?.hostIPC === true };
 }
 
 /** The OCI spec inputs of a resolved security context. */
@@ -518,7 +376,3 @@ function securitySpec(s: ResolvedSecurity) {
   };
 }
 
-/** The container's env names the pod's IP (downward API): it can only be built once the sandbox has one. */
-function referencesPodIP(container: Container): boolean {
-  return (container.env ?? []).some((e) => /^status\.podIPs?$/.test(e.valueFrom?.fieldRef?.fieldPath ?? ''));
-}
