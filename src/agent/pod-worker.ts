@@ -12,7 +12,8 @@ import { computePodActions, type ContainerToStart } from '../core/pod-actions.js
 import { computePodStatus, type WaitingReason } from '../core/pod-status.js';
 import { latestInstances, stableJson } from '../core/runtime-view.js';
 import { ConflictError } from '../core/errors.js';
-import type { PodRuntime, PreparedContainer } from './pod-runtime.js';
+import type { PodRuntime } from './pod-runtime.js';
+import type { PreparedContainer } from './container-preparer.js';
 import { VolumeMountError } from './pod-volumes.js';
 import { ContainerStartError } from './container-start-error.js';
 import type { RuntimeState } from './runtime-state.js';
