@@ -1,25 +1,25 @@
 /**
  * @module One worker per pod UID, as the kubelet's pod workers: syncs are serialised, triggered
  * by spec changes, container exits and timers. Each sync plans with computePodActions (pure),
- * executes the plan through PodRuntime, then derives the status (pure) and writes it only when
- * it changed. Deletion runs the termination sequence and removes the object at the end.
+ * executes the plan through PodRuntime (containers started by ContainerStarter, stopped by
+ * ContainerKiller), then derives the status (pure) and writes it only when it changed.
+ * Deletion runs the termination sequence and removes the object at the end.
  */
 import type { Pod } from '../core/types.js';
 import type { Clock, ObjectStore, TimerHandle } from '../core/ports.js';
 import type { Logger } from '../core/logger.js';
 import type { BackOff } from '../core/backoff.js';
-import { computePodActions, type ContainerToStart } from '../core/pod-actions.js';
+import { computePodActions } from '../core/pod-actions.js';
 import { computePodStatus, type WaitingReason } from '../core/pod-status.js';
 import { latestInstances, stableJson } from '../core/runtime-view.js';
 import { ConflictError } from '../core/errors.js';
 import type { PodRuntime } from './pod-runtime.js';
-import type { PreparedContainer } from './container-preparer.js';
 import { VolumeMountError } from './pod-volumes.js';
-import { ContainerStartError } from './container-start-error.js';
 import type { RuntimeState } from './runtime-state.js';
 import type { EventInput } from '../core/events.js';
 import type { HookRunner } from './lifecycle-hooks.js';
 import { ContainerKiller, containerSpec } from './container-killer.js';
+import { ContainerStarter } from './container-starter.js';
 import type { Prober } from './prober-types.js';
 
 /** How soon a sync that hit an error (image missing, create failed) is retried. */
@@ -48,23 +48,16 @@ export const DEADLINE_EXCEEDED = {
   message: 'Pod was active on the node longer than the specified deadline',
 };
 
-interface StartError extends WaitingReason {
-  at: number;
-}
-
 export class PodWorker {
   private pod: Pod | undefined;
   private running = false;
   private pending = false;
   private done = false;
   private timer: TimerHandle | undefined;
-  private readonly startErrors = new Map<string, StartError>();
   private waiting = new Map<string, WaitingReason>();
   /** When the running termination must SIGKILL; a later delete with a shorter grace pulls it in. */
   private killDeadline: number | undefined;
   private deletionGrace: number | undefined;
-  /** Running instances whose postStart hook has not returned yet. */
-  private readonly hookPending = new Set<string>();
   private failure: { reason: string; message: string } | undefined;
   /** Termination messages of exited instances, read once each. */
   private readonly messages = new Map<string, string>();
@@ -73,6 +66,7 @@ export class PodWorker {
   private admitted = false;
 
   private readonly killer: ContainerKiller;
+  private readonly starter: ContainerStarter;
 
   constructor(
     readonly uid: string,
@@ -84,6 +78,22 @@ export class PodWorker {
       clock: d.clock,
       podIP: () => d.state.view(uid).sandboxes[0]?.ip,
       event: (pod, container, type, reason, message) => this.event(pod, container, type, reason, message),
+    });
+    this.starter = new ContainerStarter({
+      uid,
+      podRuntime: d.podRuntime,
+      state: d.state,
+      clock: d.clock,
+      logger: d.logger,
+      backOff: d.backOff,
+      imageBackOff: d.imageBackOff,
+      hooks: d.hooks,
+      killer: this.killer,
+      errorRetryMs: ERROR_RESYNC_MS,
+      event: (pod, container, type, reason, message) => this.event(pod, container, type, reason, message),
+      // Shows a container waiting (ContainerCreating) while its postStart hook runs.
+      writeStatus: (pod) => this.writeStatus(pod, false),
+      graceDeadline: (pod) => this.graceDeadline(pod),
     });
   }
 
@@ -183,7 +193,7 @@ export class PodWorker {
     const actions = computePodActions(pod, view, {
       now,
       backOff: this.d.backOff,
-      isStarted: (i) => !this.hookPending.has(i.id) && prober.isStarted(i.id),
+      isStarted: (i) => !this.starter.hookPending.has(i.id) && prober.isStarted(i.id),
     });
     const crashLoop = new Map<string, WaitingReason>();
     for (const [name, b] of actions.backOff) {
@@ -235,7 +245,8 @@ export class PodWorker {
     const sandboxUp = sandboxReady ? sandboxReady.then((failure) => failure === undefined) : Promise.resolve(true);
     if (sandboxId && actions.containersToStart.length > 0) {
       const t0 = clock.now();
-      const retryAt = await this.startContainers(pod, sandboxId, actions.containersToStart, sandboxUp);
+      const { retryAt, started } = await this.starter.start(pod, sandboxId, actions.containersToStart, sandboxUp);
+      if (started) this.startedThisSync = true;
       this.d.logger.debug('containers started', { pod: pod.metadata!.name, count: actions.containersToStart.length, ms: clock.now() - t0 });
       if (retryAt !== undefined) nextSync = Math.min(nextSync ?? Infinity, retryAt);
     }
@@ -244,7 +255,7 @@ export class PodWorker {
       return;
     }
     this.trackProbes(pod);
-    this.waiting = new Map([...this.startErrors, ...crashLoop]);
+    this.waiting = new Map([...this.starter.startErrors, ...crashLoop]);
     await this.collectMessages(pod);
     this.writeStatus(pod, false);
     if (deadlineAt !== undefined) nextSync = Math.min(nextSync ?? Infinity, deadlineAt);
@@ -321,116 +332,13 @@ export class PodWorker {
     const podIP = view.sandboxes[0]?.ready ? view.sandboxes[0].ip : undefined;
     const keep = new Set<string>();
     for (const { current } of latestInstances(view).values()) {
-      if (current.state !== 'running' || this.hookPending.has(current.id)) continue;
+      if (current.state !== 'running' || this.starter.hookPending.has(current.id)) continue;
       const container = containerSpec(pod, current.name);
       if (!container) continue;
       keep.add(current.id);
       this.d.prober.track({ pod, container, containerId: current.id, startedAt: current.startedAt ?? current.createdAt, podIP });
     }
     this.d.prober.untrack(this.uid, keep);
-  }
-
-  /**
-   * Init containers one at a time; app containers prepared in parallel (image, rootfs, conmon +
-   * runc create) and started in spec order. Returns when a failed start should be retried.
-   */
-  private async startContainers(pod: Pod, sandboxId: string, starts: ContainerToStart[], sandboxUp: Promise<boolean>): Promise<number | undefined> {
-    const { podRuntime, clock } = this.d;
-    const all = [...(pod.spec!.initContainers ?? []), ...pod.spec!.containers];
-    let retryAt: number | undefined;
-    const fail = (name: string, err: unknown): void => {
-      const e = err instanceof ContainerStartError ? err : new ContainerStartError('CreateContainerError', String(err));
-      const previous = this.startErrors.get(name);
-      const reason = e.reason === 'ErrImagePull' && previous?.reason.match(/ErrImagePull|ImagePullBackOff/) ? 'ImagePullBackOff' : e.reason;
-      this.startErrors.set(name, { reason, message: e.message, at: clock.now() });
-      if (e.reason === 'ErrImagePull') {
-        const key = `image/${this.uid}/${name}`;
-        this.d.imageBackOff.next(key, clock.now());
-        retryAt = Math.min(retryAt ?? Infinity, clock.now() + (this.d.imageBackOff.current(key) ?? ERROR_RESYNC_MS));
-      } else {
-        retryAt = Math.min(retryAt ?? Infinity, clock.now() + ERROR_RESYNC_MS);
-      }
-      this.d.logger.info('container start failed', { pod: pod.metadata!.name, container: name, reason: e.reason, message: e.message });
-      if (e.reason.startsWith('ErrImage') || e.reason === 'InvalidImageName') this.event(pod, name, 'Warning', e.reason, e.message);
-      else this.event(pod, name, 'Warning', 'Failed', `Error: ${e.message}`);
-    };
-    const prepare = async (s: ContainerToStart): Promise<PreparedContainer> => {
-      const spec = all.find((c) => c.name === s.name)!;
-      const p = await podRuntime.prepareContainer(pod, sandboxId, spec, s.type, s.restartCount);
-      if (!p.pulled) this.event(pod, s.name, 'Normal', 'Pulled', `Container image "${spec.image}" already present on machine`);
-      this.event(pod, s.name, 'Normal', 'Created', `Created container: ${s.name}`);
-      return p;
-    };
-    /** Started, then its postStart (the next container waits for it, as the kubelet does). */
-    const start = async (s: ContainerToStart, p: PreparedContainer): Promise<void> => {
-      await podRuntime.startContainer(p);
-      this.startedThisSync = true;
-      this.startErrors.delete(s.name);
-      if (s.backOff) this.d.backOff.next(s.backOff.key, s.backOff.exitedAt);
-      this.event(pod, s.name, 'Normal', 'Started', `Started container ${s.name}`);
-      const spec = all.find((c) => c.name === s.name)!;
-      const hook = spec.lifecycle?.postStart;
-      if (!hook) return;
-      this.hookPending.add(p.id);
-      this.writeStatus(pod, false); // shows it waiting (ContainerCreating) while the hook runs
-      const podIP = this.d.state.view(this.uid).sandboxes[0]?.ip;
-      const result = await this.d.hooks.run(spec, p.id, hook, podIP);
-      this.hookPending.delete(p.id);
-      if (result.ok) return;
-      this.d.logger.info('postStart hook failed', { pod: pod.metadata!.name, container: s.name, message: result.message });
-      this.event(pod, s.name, 'Warning', 'FailedPostStartHook', 'PostStartHook failed');
-      const inst = latestInstances(this.d.state.view(this.uid)).get(s.name)?.current;
-      if (inst) await this.killer.stopContainer(pod, inst, this.graceDeadline(pod));
-      this.startErrors.set(s.name, { reason: 'PostStartHookError', message: result.message, at: clock.now() });
-    };
-
-    /** A sandbox that failed while they were prepared takes them with it (syncPod reports it). */
-    const discardIfSandboxFailed = async (prepared: Promise<PreparedContainer>[]): Promise<boolean> => {
-      if (await sandboxUp) return false;
-      for (const r of await Promise.allSettled(prepared)) if (r.status === 'fulfilled') await podRuntime.removeContainer(r.value.id);
-      return true;
-    };
-
-    const inits = starts.filter((s) => s.type === 'init');
-    for (const s of inits) {
-      const prepared = prepare(s);
-      prepared.catch(() => {});
-      if (await discardIfSandboxFailed([prepared])) return undefined;
-      try {
-        await start(s, await prepared);
-      } catch (err) {
-        fail(s.name, err);
-        return retryAt;
-      }
-    }
-    const apps = starts.filter((s) => s.type === 'app');
-    const prepared = apps.map((s) => prepare(s));
-    // Handled in the loop below, in spec order; until then a rejection must not count as unhandled.
-    for (const p of prepared) p.catch(() => {});
-    if (await discardIfSandboxFailed(prepared)) return undefined;
-    for (const [i, s] of apps.entries()) {
-      try {
-        await start(s, await prepared[i]);
-      } catch (err) {
-        fail(s.name, err);
-      }
-    }
-    await Promise.allSettled(prepared);
-    await this.collectGarbage();
-    return retryAt;
-  }
-
-  /** Keeps the current and the previous instance of each container, as the kubelet's GC does. */
-  private async collectGarbage(): Promise<void> {
-    const view = this.d.state.view(this.uid);
-    const keep = new Set<string>();
-    for (const { current, previous } of latestInstances(view).values()) {
-      keep.add(current.id);
-      if (previous) keep.add(previous.id);
-    }
-    for (const c of view.containers) {
-      if (!keep.has(c.id) && c.state !== 'running') await this.d.podRuntime.removeContainer(c.id);
-    }
   }
 
   private event(pod: Pod, container: string | undefined, type: 'Normal' | 'Warning', reason: string, message: string, component?: string): void {
@@ -486,7 +394,7 @@ export class PodWorker {
         hostIP: this.d.hostIP,
         terminating,
         probes: this.d.prober,
-        hookPending: this.hookPending,
+        hookPending: this.starter.hookPending,
         messages: this.messages,
         ...(this.failure ? { failure: this.failure } : {}),
       });
