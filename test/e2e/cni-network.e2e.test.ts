@@ -82,10 +82,8 @@ function ownChains(network: string, podCidr: string): { forward: ChainState; mas
   });
   return { forward: state(forwardRules(network, podCidr)), masquerade: state(masqueradeRules(network, podCidr)) };
 }
-const INSTALLED = { forward: { jumps: 1, chain: true }, masquerade: { jumps: 1, chain: true } };
-const NONE = { forward: { jumps: 0, chain: false }, masquerade: { jumps: 0, chain: false } };
-
-test('CNI pod network: two sandboxes, hostPort, FORWARD DROP, clean teardown and reset', { timeout: 120_000 }, async (t) => {
+/** A private bridge, CIDR and dirs for one test (names random, so leftovers of a crashed run never collide). */
+function scratchNetwork(): { r: string; name: string; cidr: string; dir: string; layout: Layout } {
   assert.equal(process.getuid?.(), 0, 'this e2e test needs root (netns, bridge, iptables)');
   const r = randomBytes(2).toString('hex');
   const name = `pptest${r}`;
@@ -100,6 +98,14 @@ test('CNI pod network: two sandboxes, hostPort, FORWARD DROP, clean teardown and
     instance: name,
     nodeName: 'test',
   });
+  return { r, name, cidr, dir, layout };
+}
+
+const INSTALLED = { forward: { jumps: 1, chain: true }, masquerade: { jumps: 1, chain: true } };
+const NONE = { forward: { jumps: 0, chain: false }, masquerade: { jumps: 0, chain: false } };
+
+test('CNI pod network: two sandboxes, hostPort, FORWARD DROP, clean teardown and reset', { timeout: 120_000 }, async (t) => {
+  const { r, name, cidr, dir, layout } = scratchNetwork();
   const net = new CniNetwork({ layout });
   const procs: ChildProcess[] = [];
   const originalPolicy = /^-P FORWARD (\w+)/m.exec(sh('iptables', ['-S', 'FORWARD']))?.[1] ?? 'ACCEPT';
@@ -340,20 +346,7 @@ test('CNI pod network: two sandboxes, hostPort, FORWARD DROP, clean teardown and
 });
 
 test('a failing plugin rejects naming the plugin and its msg, and what was added is undone', { timeout: 60_000 }, async (t) => {
-  assert.equal(process.getuid?.(), 0, 'this e2e test needs root (netns, bridge, iptables)');
-  const r = randomBytes(2).toString('hex');
-  const name = `pptest${r}`;
-  const cidr = `10.${91 + (randomBytes(1)[0] % 9)}.${randomBytes(1)[0]}.0/24`;
-  const dir = mkdtempSync(`${tmpdir()}/peapod-cni-`);
-  const layout = new Layout({
-    dataDir: `${dir}/data`,
-    runDir: `${dir}/run`,
-    socketPath: `${dir}/run/peapod.sock`,
-    podCidr: cidr,
-    bridge: name,
-    instance: name,
-    nodeName: 'test',
-  });
+  const { name, cidr, dir, layout } = scratchNetwork();
   // The real plugins, except a portmap whose ADD fails the way plugins do: {code,msg} on stdout, exit 1.
   const cniPath = `${dir}/cni`;
   mkdirSync(cniPath);
@@ -388,20 +381,7 @@ test('a failing plugin rejects naming the plugin and its msg, and what was added
 });
 
 test('concurrent setUp on a fresh bridge, then removeAll tears every sandbox down', { timeout: 60_000 }, async (t) => {
-  assert.equal(process.getuid?.(), 0, 'this e2e test needs root (netns, bridge, iptables)');
-  const r = randomBytes(2).toString('hex');
-  const name = `pptest${r}`;
-  const cidr = `10.${91 + (randomBytes(1)[0] % 9)}.${randomBytes(1)[0]}.0/24`;
-  const dir = mkdtempSync(`${tmpdir()}/peapod-cni-`);
-  const layout = new Layout({
-    dataDir: `${dir}/data`,
-    runDir: `${dir}/run`,
-    socketPath: `${dir}/run/peapod.sock`,
-    podCidr: cidr,
-    bridge: name,
-    instance: name,
-    nodeName: 'test',
-  });
+  const { name, cidr, dir, layout } = scratchNetwork();
   const net = new CniNetwork({ layout });
   t.after(async () => {
     await net.removeAll().catch((e) => console.error('removeAll in cleanup failed:', e));
@@ -429,20 +409,7 @@ test('concurrent setUp on a fresh bridge, then removeAll tears every sandbox dow
 });
 
 test('a failing FORWARD rule install fails setUp, and what the plugins added is undone', { timeout: 60_000 }, async (t) => {
-  assert.equal(process.getuid?.(), 0, 'this e2e test needs root (netns, bridge, iptables)');
-  const r = randomBytes(2).toString('hex');
-  const name = `pptest${r}`;
-  const cidr = `10.${91 + (randomBytes(1)[0] % 9)}.${randomBytes(1)[0]}.0/24`;
-  const dir = mkdtempSync(`${tmpdir()}/peapod-cni-`);
-  const layout = new Layout({
-    dataDir: `${dir}/data`,
-    runDir: `${dir}/run`,
-    socketPath: `${dir}/run/peapod.sock`,
-    podCidr: cidr,
-    bridge: name,
-    instance: name,
-    nodeName: 'test',
-  });
+  const { name, cidr, dir, layout } = scratchNetwork();
   // An iptables that refuses only our chain; the plugins' own iptables calls go through.
   const bin = `${dir}/bin`;
   mkdirSync(bin);
@@ -486,20 +453,7 @@ test('a failing FORWARD rule install fails setUp, and what the plugins added is 
 });
 
 test('lo failing to come up fails setUp naming the problem, and what the chain added is undone', { timeout: 60_000 }, async (t) => {
-  assert.equal(process.getuid?.(), 0, 'this e2e test needs root (netns, bridge, iptables)');
-  const r = randomBytes(2).toString('hex');
-  const name = `pptest${r}`;
-  const cidr = `10.${91 + (randomBytes(1)[0] % 9)}.${randomBytes(1)[0]}.0/24`;
-  const dir = mkdtempSync(`${tmpdir()}/peapod-cni-`);
-  const layout = new Layout({
-    dataDir: `${dir}/data`,
-    runDir: `${dir}/run`,
-    socketPath: `${dir}/run/peapod.sock`,
-    podCidr: cidr,
-    bridge: name,
-    instance: name,
-    nodeName: 'test',
-  });
+  const { name, cidr, dir, layout } = scratchNetwork();
   // An ip that refuses only to set lo up; everything else goes to the real one.
   const bin = `${dir}/bin`;
   mkdirSync(bin);
