@@ -14,7 +14,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-packages=(runc crun conmon containernetworking-plugins catatonit busybox-static attr iptables iproute2 socat zstd util-linux tar openssl)
+packages=(runc crun conmon containernetworking-plugins catatonit busybox-static attr iptables iproute2 socat zstd util-linux hostname tar openssl)
 if [ "$want_test" = 1 ]; then
   packages+=(docker-registry skopeo)
 fi
