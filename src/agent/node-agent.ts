@@ -1,10 +1,12 @@
 /**
  * @module The node agent (the kubelet's job): follows the pods bound to this node through the
- * PodSource (today the local store), keeps one PodWorker per pod UID, feeds them runtime
- * changes, cleans up what belongs to no pod, and serves logs/exec lookups for the API.
+ * PodSource port, keeps one PodWorker per pod UID (which writes status through PodStatusWriter),
+ * feeds them runtime changes, cleans up what belongs to no pod, and serves logs/exec lookups for
+ * the API. Both ports are the local store today (local-store-node-api.ts); over a Kubernetes API
+ * server the same agent would be a cluster's node (DESIGN.md §3).
  */
 import type { Pod } from '../core/types.js';
-import type { AttachStreams, Clock, ExecRequest, ExecStreams, ObjectStore, PodRuntimeAccess, TimerHandle, WatchEvent } from '../core/ports.js';
+import type { AttachStreams, Clock, ExecRequest, ExecStreams, PodRuntimeAccess, PodSource, PodStatusWriter, TimerHandle, WatchEvent } from '../core/ports.js';
 import type { Logger } from '../core/logger.js';
 import type { Layout } from '../core/layout.js';
 import { BackOff } from '../core/backoff.js';
@@ -24,7 +26,8 @@ export const RELIST_PERIOD_MS = 5_000;
 
 export interface NodeAgentDeps {
   layout: Layout;
-  store: ObjectStore;
+  /** The pods to run, and where their status goes (the API). */
+  pods: PodSource & PodStatusWriter;
   state: RuntimeState;
   podRuntime: PodRuntime;
   clock: Clock;
@@ -56,15 +59,15 @@ export class NodeAgent implements PodRuntimeAccess {
   constructor(private readonly d: NodeAgentDeps) {}
 
   async start(): Promise<void> {
-    const { store, state } = this.d;
+    const { pods, state } = this.d;
     await state.relist();
     state.start();
     this.stopStateListener = state.onPodChange((uid) => this.onRuntimeChange(uid));
     this.stopProberListener = this.d.prober.onChange((uid) => this.workers.get(uid)?.trigger());
-    const list = store.list<Pod>('pods', undefined);
+    const list = pods.listPods();
     for (const pod of list.items) this.onPod(pod);
-    this.stopWatch = store.watch('pods', undefined, list.metadata.resourceVersion, (e) => this.onEvent(e));
-    // Whatever runs for a pod the store no longer has (force-deleted while we were down).
+    this.stopWatch = pods.watchPods(list.metadata.resourceVersion, (e) => this.onEvent(e));
+    // Whatever runs for a pod the API no longer has (force-deleted while we were down).
     for (const uid of state.podUids()) if (!this.workers.has(uid)) this.worker(uid).update(undefined);
     this.syncQosCgroups();
     this.scheduleRelist();
@@ -95,8 +98,8 @@ export class NodeAgent implements PodRuntimeAccess {
     }, RELIST_PERIOD_MS);
   }
 
-  private onEvent(e: WatchEvent): void {
-    const pod = e.object as Pod;
+  private onEvent(e: WatchEvent<Pod>): void {
+    const pod = e.object;
     if (e.type === 'DELETED') {
       this.workers.get(pod.metadata?.uid ?? '')?.update(undefined);
       return;
@@ -123,7 +126,7 @@ export class NodeAgent implements PodRuntimeAccess {
       w = new PodWorker(uid, {
         podRuntime: this.d.podRuntime,
         state: this.d.state,
-        store: this.d.store,
+        pods: this.d.pods,
         clock: this.d.clock,
         logger: this.d.logger,
         backOff: this.backOff,

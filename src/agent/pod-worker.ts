@@ -2,11 +2,11 @@
  * @module One worker per pod UID, as the kubelet's pod workers: syncs are serialised, triggered
  * by spec changes, container exits and timers. Each sync plans with computePodActions (pure),
  * executes the plan through PodRuntime (containers started by ContainerStarter, stopped by
- * ContainerKiller), then derives the status (pure) and writes it only when it changed.
- * Deletion runs the termination sequence and removes the object at the end.
+ * ContainerKiller), then derives the status (pure) and writes it, only when it changed, through
+ * the PodStatusWriter port. Deletion runs the termination sequence and removes the object at the end.
  */
 import type { Pod } from '../core/types.js';
-import type { Clock, ObjectStore, TimerHandle } from '../core/ports.js';
+import type { Clock, PodSource, PodStatusWriter, TimerHandle } from '../core/ports.js';
 import type { Logger } from '../core/logger.js';
 import type { BackOff } from '../core/backoff.js';
 import { computePodActions } from '../core/pod-actions.js';
@@ -28,7 +28,8 @@ export const ERROR_RESYNC_MS = 10_000;
 export interface PodWorkerDeps {
   podRuntime: PodRuntime;
   state: RuntimeState;
-  store: ObjectStore;
+  /** Where the pod is re-read before each status write, and written. */
+  pods: Pick<PodSource, 'getPod'> & PodStatusWriter;
   clock: Clock;
   logger: Logger;
   backOff: BackOff;
@@ -37,7 +38,7 @@ export interface PodWorkerDeps {
   events: { record(e: EventInput): void };
   hooks: HookRunner;
   prober: Prober;
-  /** Called once the pod is gone from the host (and from the store). */
+  /** Called once the pod is gone from the host (and from the API). */
   onDone(uid: string): void;
   /** Resource admission (§10): a rejection fails the pod before anything of it starts. */
   admit?(pod: Pod): { reason: string; message: string } | undefined;
@@ -97,7 +98,7 @@ export class PodWorker {
     });
   }
 
-  /** The newest object from the store, or undefined once it was removed from it. */
+  /** The newest object from the PodSource, or undefined once it was removed from it. */
   update(pod: Pod | undefined): void {
     const before = this.pod;
     this.pod = pod;
@@ -149,7 +150,7 @@ export class PodWorker {
     const pod = this.pod;
     const { state, podRuntime, prober, clock } = this.d;
     if (!pod) {
-      // Removed from the store without us (force delete, or an orphan found at start).
+      // Removed from the API without us (force delete, or an orphan found at start).
       prober.untrack(this.uid);
       await this.killer.killPod(undefined, state.view(this.uid), () => 0);
       await podRuntime.removePod(this.uid);
@@ -346,7 +347,7 @@ export class PodWorker {
   }
 
   private async terminate(pod: Pod): Promise<void> {
-    const { state, podRuntime, store } = this.d;
+    const { state, podRuntime, pods } = this.d;
     // Counted from when the node sees the deletion, as the kubelet does (deletionTimestamp has
     // only whole seconds).
     this.deletionGrace = pod.metadata!.deletionGracePeriodSeconds ?? this.graceSeconds(pod);
@@ -357,8 +358,7 @@ export class PodWorker {
     this.writeStatus(this.pod ?? pod, true);
     await podRuntime.removePod(this.uid);
     const meta = pod.metadata!;
-    const stored = store.tryGet<Pod>('pods', meta.namespace!, meta.name!);
-    if (stored?.metadata?.uid === this.uid) store.delete('pods', meta.namespace!, meta.name!);
+    pods.deletePod(meta.namespace!, meta.name!, this.uid);
     this.finish();
   }
 
@@ -381,10 +381,10 @@ export class PodWorker {
   }
 
   private writeStatus(pod: Pod, terminating: boolean): void {
-    const { store, state, clock } = this.d;
+    const { pods, state, clock } = this.d;
     const meta = pod.metadata!;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const stored = store.tryGet<Pod>('pods', meta.namespace!, meta.name!);
+      const stored = pods.getPod(meta.namespace!, meta.name!);
       if (!stored || stored.metadata?.uid !== this.uid) return;
       const status = computePodStatus({
         pod: stored,
@@ -400,7 +400,7 @@ export class PodWorker {
       });
       if (stableJson(status) === stableJson(stored.status)) return;
       try {
-        this.pod = store.update<Pod>('pods', { ...stored, status });
+        this.pod = pods.updatePodStatus({ ...stored, status });
         return;
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;

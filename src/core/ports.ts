@@ -3,7 +3,8 @@
  * through one of these small interfaces. Real implementations live in adapters/ and store/;
  * fakes (`Fake<Port>`) live in testing/. Names are for the role, not the mechanism.
  */
-import type { KubeObject, ListMeta } from './types.js';
+import type { Event, KubeObject, ListMeta, Pod } from './types.js';
+import type { ConfigSource } from './container-env.js';
 
 // ---------------------------------------------------------------------------------------------
 // Clock
@@ -446,4 +447,75 @@ export interface NetworkProber {
   tcp(req: { host: string; port: number; timeoutMs: number }): Promise<NetworkProbeResult>;
   /** grpc.health.v1.Health/Check over cleartext HTTP/2; success iff SERVING. */
   grpc(req: { host: string; port: number; service: string; timeoutMs: number }): Promise<NetworkProbeResult>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The node agent's view of the API (DESIGN.md §3): exactly what the agent reads from and writes to
+// the API, as a kubelet does through its API server client. Today every one of these is the local
+// ObjectStore (agent/local-store-node-api.ts); pointed at a real Kubernetes API server instead
+// (pods with spec.nodeName = this node, status writes, Events, the Node), peapod joins a cluster as
+// a node. Method names differ across the ports so that one object can implement all of them.
+
+/** The pods this node runs: the kubelet's pod informer. May include pods of other nodes; the agent filters. */
+export interface PodSource {
+  /** All pods (in `namespace` when given) with the list's resourceVersion to watch from. */
+  listPods(namespace?: string): ObjectList<Pod>;
+  /**
+   * Every change after `resourceVersion` (as ObjectStore.watch: GoneError when too old), then
+   * live ones; a DELETED event carries the pod as last stored. Returns a stop function.
+   */
+  watchPods(resourceVersion: string | undefined, onEvent: (event: WatchEvent<Pod>) => void): () => void;
+  /** The pod as stored now (status and resourceVersion included), undefined when there is none. */
+  getPod(namespace: string, name: string): Pod | undefined;
+}
+
+/** The kubelet's status manager writes and its final delete once a pod's termination is done. */
+export interface PodStatusWriter {
+  /**
+   * Writes `pod.status`: `pod` is a pod as getPod returned it with a new status. Conditional on
+   * its metadata.resourceVersion (ConflictError when the pod changed since; the caller re-reads
+   * and retries). Returns the pod as stored after the write.
+   */
+  updatePodStatus(pod: Pod): Pod;
+  /**
+   * Removes the pod now (its containers are gone, the grace period is over), only while the
+   * stored pod of that name still has `uid`: a pod re-created under the same name is left alone.
+   * True when it removed one.
+   */
+  deletePod(namespace: string, name: string, uid: string): boolean;
+}
+
+/** Where the agent's event recorder writes core/v1 Events (client-go's EventSink role). */
+export interface EventSink {
+  /** The stored event, to add to its count; undefined when it is gone (expired, deleted). */
+  getEvent(namespace: string, name: string): Event | undefined;
+  /** Throws AlreadyExistsError when the name is taken. */
+  createEvent(event: Event): Event;
+  /** Replaces the event unconditionally (no resourceVersion check): repeats only bump count and time. */
+  updateEvent(event: Event): Event;
+}
+
+/**
+ * The stored Events the local TTL sweep ages out. An API server expires Events itself, so only
+ * the local store needs this (a cluster member would not run the sweep).
+ */
+export interface EventCollection {
+  listEvents(): Event[];
+  /** Throws NotFoundError when the event is already gone. */
+  deleteEvent(namespace: string, name: string): void;
+}
+
+/** This node's Node object, as the kubelet's node status loop reads and writes it. */
+export interface NodeStatusWriter {
+  getNode(name: string): KubeObject | undefined;
+  /** Registers the node (AlreadyExistsError when it is there already). */
+  createNode(node: KubeObject): KubeObject;
+  /** Replaces the Node unconditionally (its resourceVersion is ignored): the node owns its status. */
+  updateNode(node: KubeObject): KubeObject;
+}
+
+/** ConfigMaps and Secrets for env, volumes and image pull secrets, plus their changes for volume refresh. */
+export interface ConfigObjectSource extends ConfigSource {
+  /** Changes to ConfigMaps and Secrets from now on (none from before the call). Returns a stop function. */
+  watchConfigObjects(onEvent: (kind: 'ConfigMap' | 'Secret', event: WatchEvent) => void): () => void;
 }

@@ -29,6 +29,7 @@ import { ImagePullManager } from '../agent/image-pull-manager.js';
 import { EventExpiry } from '../agent/event-expiry.js';
 import { Registries } from '../adapters/registry/registries.js';
 import { NodeAgent } from '../agent/node-agent.js';
+import { LocalStoreNodeApi } from '../agent/local-store-node-api.js';
 import { ConfigWatcher } from '../agent/config-watcher.js';
 import { EventRecorder } from '../agent/event-recorder.js';
 import { HookRunner } from '../agent/lifecycle-hooks.js';
@@ -118,6 +119,8 @@ export async function startDaemon(
   const store = new SqliteStore(layout.dbPath, {
     onListenerError: (err) => logger.error('watch listener failed', { err: String(err) }),
   });
+  // The agent reaches the API only through these ports (DESIGN.md §3); here they are the local store.
+  const nodeApi = new LocalStoreNodeApi(store);
   const infraRootfs = await ensureInfraRootfs(layout);
   const oci = await detectOciRuntime(layout, infraRootfs);
   const runtime = new RuncRuntime({ layout, runtimePath: oci.path });
@@ -175,7 +178,7 @@ export async function startDaemon(
   });
   const agent = new NodeAgent({
     layout,
-    store,
+    pods: nodeApi,
     state,
     podRuntime,
     clock: systemClock,
