@@ -41,6 +41,12 @@ const IO_ALLOWED = {
 const PACKAGE_OWNERS = { 'better-sqlite3': ['store'], 'node-pty': ['adapters'] };
 /** Nothing may spawn processes outside adapters/. */
 const SPAWNERS = ['child_process'];
+/**
+ * The node agent reaches the API only through its narrow ports (PodSource, PodStatusWriter...,
+ * DESIGN.md §3), so that it can run against a Kubernetes API server; only this adapter sees the store.
+ */
+const OBJECT_STORE_USERS_IN_AGENT = ['agent/local-store-node-api.ts'];
+const objectStoreImportRe = /(?:^|\n)\s*import\s+(?:type\s+)?\{[^}]*\bObjectStore\b[^}]*\}\s*from/;
 
 function walk(dir, out = []) {
   for (const name of readdirSync(dir)) {
@@ -61,6 +67,9 @@ for (const file of walk(src)) {
   const isTest = file.endsWith('.test.ts');
   const adapter = area === 'adapters' ? parts[1] : undefined;
   const text = readFileSync(file, 'utf8');
+  if (area === 'agent' && !isTest && !OBJECT_STORE_USERS_IN_AGENT.includes(rel) && objectStoreImportRe.test(text)) {
+    problems.push(`${rel}: agent/ uses the API through its ports (PodSource, PodStatusWriter, ...), not the ObjectStore`);
+  }
   for (const m of text.matchAll(importRe)) {
     const spec = m[1] ?? m[2] ?? m[3];
     if (spec.startsWith('.')) {

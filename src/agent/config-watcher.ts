@@ -1,19 +1,20 @@
 /**
- * @module Follows ConfigMaps and Secrets (through the ObjectStore port) and rewrites, in place,
- * the volumes of this node's running pods that project a changed object: the kubelet does this
- * on its periodic resync; doing it on the change makes an update visible within moments. Env
- * vars and subPath mounts never change (the subPath bind holds the old file). Pods waiting with
- * CreateContainerConfigError are retried by their worker (`onReferenced` can make that sooner).
+ * @module Follows ConfigMaps and Secrets (through the ConfigObjectSource port) and rewrites, in
+ * place, the volumes of this node's running pods (listed through the PodSource) that project a
+ * changed object: the kubelet does this on its periodic resync; doing it on the change makes an
+ * update visible within moments. Env vars and subPath mounts never change (the subPath bind
+ * holds the old file). Pods waiting with CreateContainerConfigError are retried by their worker
+ * (`onReferenced` can make that sooner).
  */
-import type { Pod } from '../core/types.js';
-import type { ObjectStore, WatchEvent } from '../core/ports.js';
+import type { ConfigObjectSource, PodSource, WatchEvent } from '../core/ports.js';
 import type { Logger } from '../core/logger.js';
 import { volumeReferences } from '../core/volume-payload.js';
 import { podReferences } from './config-volumes.js';
 import type { PodRuntime } from './pod-runtime.js';
 
 export interface ConfigWatcherDeps {
-  store: ObjectStore;
+  configs: Pick<ConfigObjectSource, 'watchConfigObjects'>;
+  pods: Pick<PodSource, 'listPods'>;
   podRuntime: PodRuntime;
   nodeName: string;
   logger: Logger;
@@ -30,10 +31,7 @@ export class ConfigWatcher {
   constructor(private readonly d: ConfigWatcherDeps) {}
 
   start(): void {
-    const rv = this.d.store.currentResourceVersion();
-    for (const [resource, kind] of [['configmaps', 'ConfigMap'], ['secrets', 'Secret']] as const) {
-      this.stops.push(this.d.store.watch(resource, undefined, rv, (e) => this.onEvent(kind, e)));
-    }
+    this.stops.push(this.d.configs.watchConfigObjects((kind, e) => this.onEvent(kind, e)));
   }
 
   stop(): void {
@@ -50,14 +48,14 @@ export class ConfigWatcher {
     if (e.type !== 'ADDED' && e.type !== 'MODIFIED' && e.type !== 'DELETED') return;
     const ns = e.object.metadata?.namespace ?? '';
     const name = e.object.metadata?.name ?? '';
-    // Never work inside a store callback: queue it, one change after another.
+    // Never work inside a watch callback: queue it, one change after another.
     this.chain = this.chain.then(() => this.apply(kind, ns, name)).catch((err: unknown) => {
       this.d.logger.warn('config object update failed', { kind, namespace: ns, name, err: String(err) });
     });
   }
 
   private async apply(kind: Kind, namespace: string, name: string): Promise<void> {
-    const pods = this.d.store.list<Pod>('pods', namespace).items;
+    const pods = this.d.pods.listPods(namespace).items;
     for (const pod of pods) {
       if (pod.spec?.nodeName && pod.spec.nodeName !== this.d.nodeName) continue;
       if (pod.metadata?.deletionTimestamp) continue;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_EVENT_TTL_MS, eventLastSeen, expiredEvents } from '../core/events.js';
 import { silentLogger } from '../core/logger.js';
-import type { ObjectStore } from '../core/ports.js';
+import type { EventCollection } from '../core/ports.js';
 import type { Event } from '../core/types.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { EventExpiry } from './event-expiry.js';
@@ -46,15 +46,13 @@ test('EventExpiry sweeps on the clock and deletes only what expired', () => {
   const clock = new FakeClock(Date.parse('2025-01-01T00:00:00Z'));
   const stored = new Map<string, Event>();
   const add = (e: Event) => stored.set(e.metadata!.name!, e);
-  const store = {
-    list: () => ({ items: [...stored.values()] }),
-    delete: (_r: string, _ns: string, name: string) => {
-      const e = stored.get(name)!;
+  const events: EventCollection = {
+    listEvents: () => [...stored.values()],
+    deleteEvent: (_ns: string, name: string) => {
       stored.delete(name);
-      return e;
     },
-  } as unknown as ObjectStore;
-  const expiry = new EventExpiry({ store, clock, logger: silentLogger, ttlMs: HOUR });
+  };
+  const expiry = new EventExpiry({ events, clock, logger: silentLogger, ttlMs: HOUR });
   assert.equal(expiry.periodMs, 6 * 60_000);
   add(event('first', { lastTimestamp: '2025-01-01T00:00:00Z' }));
   expiry.start();
@@ -69,5 +67,5 @@ test('EventExpiry sweeps on the clock and deletes only what expired', () => {
   expiry.stop();
   clock.advance(2 * HOUR);
   assert.deepEqual([...stored.keys()], ['late'], 'a stopped sweeper deletes nothing');
-  assert.equal(new EventExpiry({ store, clock, logger: silentLogger, ttlMs: HOUR }).sweep(), 1);
+  assert.equal(new EventExpiry({ events, clock, logger: silentLogger, ttlMs: HOUR }).sweep(), 1);
 });

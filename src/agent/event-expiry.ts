@@ -2,16 +2,16 @@
  * @module Deletes Events an hour (the TTL) after they last happened, as the API server's etcd
  * lease does; without it a crash-looping pod's history would grow the store forever. Sweeps on
  * the Clock, every tenth of the TTL (at most every minute), so an event outlives its TTL by at
- * most that much.
+ * most that much. Reads and deletes through the EventCollection port: only the local store needs
+ * this sweep (a Kubernetes API server expires Events itself).
  */
 import { NotFoundError } from '../core/errors.js';
 import { expiredEvents } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
-import type { Clock, ObjectStore, TimerHandle } from '../core/ports.js';
-import type { Event } from '../core/types.js';
+import type { Clock, EventCollection, TimerHandle } from '../core/ports.js';
 
 export interface EventExpiryDeps {
-  store: ObjectStore;
+  events: EventCollection;
   clock: Clock;
   logger: Logger;
   ttlMs: number;
@@ -52,10 +52,10 @@ export class EventExpiry {
   sweep(): number {
     let removed = 0;
     try {
-      const all = this.d.store.list<Event>('events', undefined).items;
+      const all = this.d.events.listEvents();
       for (const e of expiredEvents(all, this.d.clock.now(), this.d.ttlMs)) {
         try {
-          this.d.store.delete('events', e.metadata!.namespace!, e.metadata!.name!);
+          this.d.events.deleteEvent(e.metadata!.namespace!, e.metadata!.name!);
           removed++;
         } catch (err) {
           if (!(err instanceof NotFoundError)) throw err;

@@ -1,10 +1,9 @@
 /**
- * @module Records core/v1 Events in the store, aggregating repeats of the same event for the same
- * object (count + lastTimestamp) as the kubelet's event correlator does. Recording never fails the
- * caller: an event that cannot be written is logged and dropped.
+ * @module Records core/v1 Events through the EventSink port, aggregating repeats of the same
+ * event for the same object (count + lastTimestamp) as the kubelet's event correlator does.
+ * Recording never fails the caller: an event that cannot be written is logged and dropped.
  */
-import type { Event } from '../core/types.js';
-import type { Clock, ObjectStore } from '../core/ports.js';
+import type { Clock, EventSink } from '../core/ports.js';
 import type { Logger } from '../core/logger.js';
 import { EVENT_AGGREGATION_WINDOW_MS, eventKey, newEvent, type EventInput } from '../core/events.js';
 
@@ -13,7 +12,7 @@ export class EventRecorder {
   private lastNanos = 0n;
 
   constructor(
-    private readonly store: ObjectStore,
+    private readonly sink: EventSink,
     private readonly clock: Clock,
     private readonly nodeName: string,
     private readonly logger: Logger,
@@ -25,21 +24,16 @@ export class EventRecorder {
     try {
       const seen = this.recent.get(key);
       if (seen && now - seen.last < EVENT_AGGREGATION_WINDOW_MS) {
-        const stored = this.store.tryGet<Event>('events', seen.namespace, seen.name);
+        const stored = this.sink.getEvent(seen.namespace, seen.name);
         if (stored) {
           const next = newEvent(e, seen.name, this.nodeName, now);
-          this.store.update<Event>('events', {
-            ...stored,
-            count: (stored.count ?? 1) + 1,
-            lastTimestamp: next.lastTimestamp,
-            metadata: { ...stored.metadata, resourceVersion: undefined },
-          });
+          this.sink.updateEvent({ ...stored, count: (stored.count ?? 1) + 1, lastTimestamp: next.lastTimestamp });
           seen.last = now;
           return;
         }
       }
       const name = `${e.pod.metadata!.name}.${this.nameSuffix(now)}`;
-      this.store.create('events', newEvent(e, name, this.nodeName, now));
+      this.sink.createEvent(newEvent(e, name, this.nodeName, now));
       this.recent.set(key, { namespace: e.pod.metadata!.namespace!, name, last: now });
     } catch (err) {
       this.logger.warn('event not recorded', { reason: e.reason, err: String(err) });

@@ -1,17 +1,16 @@
 /**
- * @module Keeps the Node object in the store current, as the kubelet's node status loop: written
- * at start and every 10 s (heartbeat, pressure conditions, capacity).
+ * @module Keeps the Node object current through the NodeStatusWriter port, as the kubelet's node
+ * status loop: written at start and every 10 s (heartbeat, pressure conditions, capacity).
  */
-import type { Clock, ObjectStore, TimerHandle } from '../core/ports.js';
+import type { Clock, NodeStatusWriter, TimerHandle } from '../core/ports.js';
 import type { Logger } from '../core/logger.js';
-import type { KubeObject } from '../core/types.js';
 import type { NodeCapacity } from '../core/admission.js';
 import { buildNode, type NodeIdentity, type NodeObservation } from '../core/node-status.js';
 
 export const NODE_STATUS_PERIOD_MS = 10_000;
 
 export interface NodeStatusReporterDeps {
-  store: ObjectStore;
+  nodes: NodeStatusWriter;
   clock: Clock;
   logger: Logger;
   identity: NodeIdentity;
@@ -44,14 +43,14 @@ export class NodeStatusReporter {
   }
 
   async report(): Promise<void> {
-    const { store, clock, identity } = this.d;
+    const { nodes, clock, identity } = this.d;
     try {
       const observation = await this.d.observe();
       if (this.stopped) return;
-      const previous = store.tryGet<KubeObject>('nodes', '', identity.name);
+      const previous = nodes.getNode(identity.name);
       const node = buildNode(identity, this.d.capacity, observation, clock.now(), previous);
-      if (previous) store.update('nodes', { ...node, metadata: { ...node.metadata, resourceVersion: undefined } });
-      else store.create('nodes', node);
+      if (previous) nodes.updateNode(node);
+      else nodes.createNode(node);
     } catch (err) {
       this.d.logger.warn('node status update failed', { err: err instanceof Error ? err.message : String(err) });
     }

@@ -37,7 +37,7 @@ import { ProberManager } from '../agent/prober.js';
 import { NetProber } from '../adapters/prober/net-prober.js';
 import { httpGetStatus } from '../adapters/system/http-get.js';
 import { Writable } from 'node:stream';
-import type { OciRuntime } from '../core/ports.js';
+import type { OciRuntime, PodSource } from '../core/ports.js';
 import { ContainerLogManager } from '../agent/log-manager.js';
 import { createLogger } from './logger.js';
 import { parseNodeFlags, SERVE_USAGE, UsageError, type ListenAddress } from './config.js';
@@ -53,7 +53,6 @@ import { filesystemUsage } from '../adapters/system/filesystem-usage.js';
 import { Annotations } from '../core/annotations.js';
 import { DEFAULT_IMAGE_GC_POLICY, type ImageGCPolicy } from '../core/image-gc.js';
 import { DEFAULT_EVENT_TTL_MS } from '../core/events.js';
-import type { Pod } from '../core/types.js';
 
 export async function runDaemon(argv: string[]): Promise<number> {
   let parsed;
@@ -131,14 +130,14 @@ export async function startDaemon(
   // registries.json: per-registry insecure / CA / mirrors and credentials (README "Registries")
   const registries = new Registries(`${layout.dataDir}/registries.json`);
   const images = new LocalImageStore({ storage: new ImageFiles(layout.imagesDir), inUse: (imageId) => state.usesImage(imageId), registry: registries });
-  const events = new EventRecorder(store, systemClock, config.nodeName, logger);
+  const events = new EventRecorder(nodeApi, systemClock, config.nodeName, logger);
   const imagePulls = new ImagePullManager(
     {
       images,
       pull: (ref, o) => images.pull(ref, o),
       getSecret: (ns, name) => {
         try {
-          return store.tryGet('secrets', ns, name);
+          return nodeApi.getSecret(ns, name);
         } catch {
           return undefined;
         }
@@ -166,10 +165,7 @@ export async function startDaemon(
     infraRootfs,
     hostResolvConf: readHostResolvConf(),
     imagePulls,
-    configs: {
-      getConfigMap: (ns, name) => store.tryGet('configmaps', ns, name),
-      getSecret: (ns, name) => store.tryGet('secrets', ns, name),
-    },
+    configs: nodeApi,
     volumeWriter: new AtomicWriter(),
     allocatable: nodeAllocatable(layout.dataDir),
     resources: { memoryCapacityBytes: capacity.capacity.memoryBytes, swapAccounting: await hasSwapAccounting(), podCgroups: new PodCgroupFiles(), oomScoreAdjFloor },
@@ -193,7 +189,7 @@ export async function startDaemon(
     allocatable: capacity.allocatable,
   });
   const nodeStatus = new NodeStatusReporter({
-    store,
+    nodes: nodeApi,
     clock: systemClock,
     logger,
     capacity,
@@ -208,20 +204,20 @@ export async function startDaemon(
   });
   await nodeStatus.start();
   await agent.start();
-  const configWatcher = new ConfigWatcher({ store, podRuntime, nodeName: config.nodeName, logger, onReferenced: (uid) => agent.triggerPod(uid) });
+  const configWatcher = new ConfigWatcher({ configs: nodeApi, pods: nodeApi, podRuntime, nodeName: config.nodeName, logger, onReferenced: (uid) => agent.triggerPod(uid) });
   configWatcher.start();
   const logManager = new ContainerLogManager({ state, runtime, rotator: new FileLogRotator(), layout, clock: systemClock, logger });
   logManager.start();
   const imageGC = new ImageGCManager({
     images,
     filesystemUsage: () => filesystemUsage(layout.imagesDir),
-    imageRefsInUse: () => imageRefsInUse(state, store),
+    imageRefsInUse: () => imageRefsInUse(state, nodeApi),
     clock: systemClock,
     logger,
     policy: opts.imageGC ?? DEFAULT_IMAGE_GC_POLICY,
   });
   imageGC.start();
-  const eventExpiry = new EventExpiry({ store, clock: systemClock, logger, ttlMs: opts.eventTtlMs ?? DEFAULT_EVENT_TTL_MS });
+  const eventExpiry = new EventExpiry({ events: nodeApi, clock: systemClock, logger, ttlMs: opts.eventTtlMs ?? DEFAULT_EVENT_TTL_MS });
   eventExpiry.start();
   const api = createApiServer({
     store,
@@ -322,13 +318,13 @@ function nodeAllocatable(dataDir: string): { cpuMillis: number; memoryBytes: num
   return { cpuMillis: cpus().length * 1000, memoryBytes: totalmem(), ephemeralStorageBytes };
 }
 
-/** What image GC must keep: images of containers in the runtime (running or kept) and of every pod in the store. */
-function imageRefsInUse(state: RuntimeState, store: SqliteStore): string[] {
+/** What image GC must keep: images of containers in the runtime (running or kept) and of every pod the node knows. */
+function imageRefsInUse(state: RuntimeState, pods: PodSource): string[] {
   const refs: string[] = [];
   for (const uid of state.podUids()) {
     for (const c of state.podContainers(uid)) refs.push(c.annotations[Annotations.imageId] ?? '', c.annotations[Annotations.image] ?? '');
   }
-  for (const pod of store.list<Pod>('pods', undefined).items) {
+  for (const pod of pods.listPods().items) {
     for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? []), ...(pod.spec?.ephemeralContainers ?? [])]) if (c.image) refs.push(c.image);
   }
   return refs;
