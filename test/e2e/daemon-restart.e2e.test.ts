@@ -2,7 +2,7 @@
  * Restart safety: containers outlive the daemon (SIGTERM or kill -9); the next daemon adopts
  * them with the same IDs and restart counts and records the exits it missed; after a simulated
  * host reboot (containers gone, run dir emptied) each pod gets a new sandbox and its init
- * containers run again.
+ * containers run again; a kill -9 in the middle of creating pods leaves nothing half-made behind.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -91,4 +91,42 @@ test('reset removes everything even when runc state was lost under running pods'
   await d.kill9();
   // The containers still run, but nothing records them any more.
   rmSync(d.layout.runcRoot, { recursive: true, force: true });
+});
+
+test('kill -9 while pods are being created: after the restart every pod runs, and the interrupted sandboxes are undone', async (t) => {
+  const d = new TestDaemon();
+  t.after(() => d.cleanup()); // resets and asserts nothing is left on the host
+  await d.start();
+  await d.importBusybox();
+  const names = ['mid-a', 'mid-b', 'mid-c', 'mid-d'];
+  const sleeper = (n: string) => ({ name: n, image, command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 1; done"] });
+  await Promise.all(names.map((n) => d.client.createPod('default', podManifest(n, { terminationGracePeriodSeconds: 1, containers: [sleeper('a'), sleeper('b')] }))));
+  // Kill as soon as the runtime holds a few containers: sandboxes and containers half made.
+  const deadline = Date.now() + 10_000;
+  const held = (): number => {
+    try {
+      return readdirSync(d.layout.runcRoot).length;
+    } catch {
+      return 0; // not made yet
+    }
+  };
+  while (held() < 3) {
+    assert.ok(Date.now() < deadline, 'the daemon never started creating containers');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  await d.kill9();
+  const made = held();
+  assert.ok(made < names.length * 3, `killed part-way (${made} containers of ${names.length * 3})`);
+
+  await d.start();
+  for (const n of names) await d.waitForPod(n, allRunning, 30_000);
+  // What the interrupted attempts made is gone or stopped: one pinned IPC+UTS pair and one netns
+  // per pod, and exactly the pods' containers running.
+  const pins = readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => (l.split(' ')[1] ?? '').startsWith(`${d.layout.runDir}/ns/`));
+  assert.equal(pins.length, names.length * 2, pins.join('\n'));
+  const netns = readdirSync('/run/netns').filter((n) => n.startsWith(`${d.layout.config.instance}-`));
+  assert.equal(netns.length, names.length, netns.join(' '));
+  const running = execFileSync('runc', ['--root', d.layout.runcRoot, 'list', '-f', 'json'], { encoding: 'utf8' });
+  assert.equal((JSON.parse(running) as { status: string }[]).filter((c) => c.status === 'running').length, names.length * 3);
+  for (const n of names) await d.removePod(n);
 });
