@@ -113,9 +113,18 @@ function base(): FuzzRequest {
     () => ({ method: 'GET', path: `${nsPath}/pods/${name}`, headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } }),
     () => ({ method: 'GET', path: `${nsPath}/pods/${name}/log?tailLines=2`, headers: {} }),
     () => ({ method: 'GET', path: `${nsPath}/pods/${name}/exec?command=true&stdout=true`, headers: {} }),
+    () => ({ method: 'POST', path: `${nsPath}/pods/${name}/attach?stdin=true&stdout=true&tty=true`, headers: {} }),
+    () => ({ method: 'GET', path: `${nsPath}/pods/${name}/portforward?ports=80`, headers: {} }),
+    () => ({
+      method: 'POST',
+      path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      ...json({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { namespace: 'default', verb: 'get', resource: 'pods', name } } }),
+    }),
+    () => ({ method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', ...json({ kind: 'SelfSubjectRulesReview', spec: { namespace: name } }) }),
+    () => ({ method: 'POST', path: '/apis/authentication.k8s.io/v1/selfsubjectreviews', ...json({ kind: 'SelfSubjectReview' }) }),
     () => ({ method: 'GET', path: `${nsPath}/pods/${name}/status`, headers: {} }),
     () => ({ method: 'GET', path: `${nsPath}/events`, headers: {} }),
-    () => ({ method: 'GET', path: pick(['/version', '/api', '/api/v1', '/apis', '/openapi/v3', '/openapi/v3/api/v1', '/healthz', '/apis/peapod.dev/v1alpha1/images']), headers: {} }),
+    () => ({ method: 'GET', path: pick(['/version', '/api', '/api/v1', '/apis', '/openapi/v3', '/openapi/v3/api/v1', '/openapi/v3/apis/peapod.io/v1alpha1', '/healthz', '/apis/peapod.io/v1alpha1/images']), headers: {} }),
   ];
   return pick(choices)();
 }
