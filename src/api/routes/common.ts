@@ -1,7 +1,9 @@
 /** @module Pieces every resource route shares. */
+import { BadRequestError } from '../../core/errors.js';
+import type { Mutable } from '../../core/mutable.js';
 import type { ListOptions } from '../../core/ports.js';
 import { parseSelectors } from '../../core/selectors.js';
-import type { ObjectMeta } from '../../core/types.js';
+import type { KubeObject, ObjectMeta } from '../../core/types.js';
 import { queryInt } from '../http-util.js';
 
 /** labelSelector, fieldSelector, limit, continue from the query; bad selectors fail here as 400. */
@@ -33,4 +35,38 @@ export function stripServerFields(meta: ObjectMeta | undefined): ObjectMeta {
     ...rest
   } = meta ?? {};
   return rest;
+}
+
+/** A body's namespace, when it names one, must be the URL's. */
+export function checkNamespace(obj: KubeObject, namespace: string): void {
+  const bodyNs = obj.metadata?.namespace;
+  if (bodyNs !== undefined && bodyNs !== '' && bodyNs !== namespace) {
+    throw new BadRequestError('the namespace of the provided object does not match the namespace sent on the request');
+  }
+}
+
+/** A body's name, when it has one, must be the URL's. */
+export function checkName(obj: KubeObject, name: string): void {
+  const bodyName = obj.metadata?.name;
+  if (bodyName !== undefined && bodyName !== name) {
+    throw new BadRequestError(`the name of the object (${bodyName}) does not match the name on the URL (${name})`);
+  }
+}
+
+/**
+ * The metadata an update stores: the client's, with the URL's name and namespace, and uid,
+ * creationTimestamp (plus `alsoFromStored`) kept from the stored object. A resourceVersion the
+ * client left out stays out, so the update is unconditional.
+ */
+export function updateMeta(
+  next: ObjectMeta | undefined,
+  stored: ObjectMeta | undefined,
+  at: { namespace: string; name: string },
+  alsoFromStored: readonly (keyof ObjectMeta)[] = [],
+): Mutable<ObjectMeta> {
+  const m = next ?? {};
+  const meta = { ...m, name: at.name, namespace: at.namespace, uid: stored?.uid, creationTimestamp: stored?.creationTimestamp } as Mutable<ObjectMeta>;
+  for (const key of alsoFromStored) (meta as Record<string, unknown>)[key] = stored?.[key];
+  if (!m.resourceVersion) delete meta.resourceVersion;
+  return meta;
 }

@@ -14,7 +14,7 @@ import { parseDeleteOptions } from '../pod-delete.js';
 import { checkFieldValidation } from '../field-validation.js';
 import type { Router } from '../router.js';
 import { isWatchRequest, serveWatch } from '../watch.js';
-import { listOptions, stripServerFields } from './common.js';
+import { checkName, checkNamespace, listOptions, stripServerFields, updateMeta } from './common.js';
 import { requireActiveNamespace } from './namespaces.js';
 
 export interface NamespacedKind<T extends KubeObject> {
@@ -23,13 +23,6 @@ export interface NamespacedKind<T extends KubeObject> {
   resource: string;
   /** Decodes, defaults and validates; `stored` is set on updates. Throws 400/422. */
   prepare(obj: T, stored: T | undefined): T;
-}
-
-function checkNamespace(obj: KubeObject, namespace: string): void {
-  const bodyNs = obj.metadata?.namespace;
-  if (bodyNs !== undefined && bodyNs !== '' && bodyNs !== namespace) {
-    throw new BadRequestError('the namespace of the provided object does not match the namespace sent on the request');
-  }
 }
 
 export function addNamespacedObjectRoutes<T extends KubeObject>(router: Router, def: NamespacedKind<T>): void {
@@ -66,18 +59,9 @@ export function addNamespacedObjectRoutes<T extends KubeObject>(router: Router, 
   const forUpdate = (ctx: RequestContext, next: T, stored: T): T => {
     checkTypeMeta(next, 'v1', kind);
     checkNamespace(next, ctx.params.namespace);
-    if (next.metadata?.name !== undefined && next.metadata.name !== ctx.params.name) {
-      throw new BadRequestError(`the name of the object (${next.metadata.name}) does not match the name on the URL (${ctx.params.name})`);
-    }
+    checkName(next, ctx.params.name);
     const m = next.metadata ?? {};
-    const meta = {
-      ...m,
-      name: ctx.params.name,
-      namespace: ctx.params.namespace,
-      uid: stored.metadata?.uid,
-      creationTimestamp: stored.metadata?.creationTimestamp,
-    } as Mutable<ObjectMeta>;
-    if (!m.resourceVersion) delete meta.resourceVersion;
+    const meta = updateMeta(m, stored.metadata, ctx.params as { namespace: string; name: string });
     if (m.uid !== undefined && m.uid !== stored.metadata?.uid) {
       throw new ConflictError(`Precondition failed: UID in precondition: ${m.uid}, UID in object meta: ${stored.metadata?.uid}`);
     }

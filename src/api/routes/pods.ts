@@ -14,7 +14,7 @@ import { deletePod, parseDeleteOptions } from '../pod-delete.js';
 import { checkFieldValidation } from '../field-validation.js';
 import type { Router } from '../router.js';
 import { isWatchRequest, serveWatch } from '../watch.js';
-import { listOptions, stripServerFields } from './common.js';
+import { checkName, checkNamespace, listOptions, stripServerFields, updateMeta } from './common.js';
 import { requireActiveNamespace } from './namespaces.js';
 
 const GENERATE_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
@@ -23,20 +23,6 @@ function generateSuffix(): string {
   let s = '';
   for (let i = 0; i < 5; i++) s += GENERATE_CHARS[randomInt(GENERATE_CHARS.length)];
   return s;
-}
-
-function checkNamespace(obj: Pod, namespace: string): void {
-  const bodyNs = obj.metadata?.namespace;
-  if (bodyNs !== undefined && bodyNs !== '' && bodyNs !== namespace) {
-    throw new BadRequestError('the namespace of the provided object does not match the namespace sent on the request');
-  }
-}
-
-function checkName(obj: Pod, name: string): void {
-  const bodyName = obj.metadata?.name;
-  if (bodyName !== undefined && bodyName !== name) {
-    throw new BadRequestError(`the name of the object (${bodyName}) does not match the name on the URL (${name})`);
-  }
 }
 
 /** Defaults, validates and binds a new pod; the result is what the store gets. */
@@ -91,17 +77,7 @@ function podUpdate(ctx: RequestContext, raw: Pod, stored: Pod): Reply {
   const next = decodePod(raw);
   checkNamespace(next, ctx.params.namespace);
   checkName(next, ctx.params.name);
-  const m = next.metadata ?? {};
-  const meta = {
-    ...m,
-    name: ctx.params.name,
-    namespace: ctx.params.namespace,
-    uid: stored.metadata?.uid,
-    creationTimestamp: stored.metadata?.creationTimestamp,
-    deletionTimestamp: stored.metadata?.deletionTimestamp,
-    deletionGracePeriodSeconds: stored.metadata?.deletionGracePeriodSeconds,
-  } as Mutable<ObjectMeta>;
-  if (!m.resourceVersion) delete meta.resourceVersion;
+  const meta = updateMeta(next.metadata, stored.metadata, ctx.params as { namespace: string; name: string }, ['deletionTimestamp', 'deletionGracePeriodSeconds']);
   let pod: Pod = { ...next, apiVersion: 'v1', kind: 'Pod', metadata: meta };
   pod = applyPodDefaults(pod);
   pod = { ...pod, status: stored.status };
