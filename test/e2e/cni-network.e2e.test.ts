@@ -101,6 +101,29 @@ function scratchNetwork(): { r: string; name: string; cidr: string; dir: string;
   return { r, name, cidr, dir, layout };
 }
 
+/**
+ * A stand-in for `tool` in `dir/bin` that fails when its arguments match `refuse` (a sh case
+ * pattern) and runs the real one otherwise. `failing(fn)` runs fn with it first on PATH.
+ */
+function fakeTool(dir: string, tool: string, refuse: string, failure: string): { failing<T>(fn: () => Promise<T>): Promise<T> } {
+  const bin = `${dir}/bin`;
+  mkdirSync(bin, { recursive: true });
+  const real = sh('sh', ['-c', `command -v ${tool}`]).trim();
+  writeFileSync(`${bin}/${tool}`, `#!/bin/sh\ncase "$*" in ${refuse}) ${failure};; esac\nexec ${real} "$@"\n`);
+  chmodSync(`${bin}/${tool}`, 0o755);
+  return {
+    async failing(fn) {
+      const path = process.env.PATH;
+      process.env.PATH = `${bin}:${path}`;
+      try {
+        return await fn();
+      } finally {
+        process.env.PATH = path;
+      }
+    },
+  };
+}
+
 const INSTALLED = { forward: { jumps: 1, chain: true }, masquerade: { jumps: 1, chain: true } };
 const NONE = { forward: { jumps: 0, chain: false }, masquerade: { jumps: 0, chain: false } };
 
@@ -411,33 +434,21 @@ test('concurrent setUp on a fresh bridge, then removeAll tears every sandbox dow
 test('a failing FORWARD rule install fails setUp, and what the plugins added is undone', { timeout: 60_000 }, async (t) => {
   const { name, cidr, dir, layout } = scratchNetwork();
   // An iptables that refuses only our chain; the plugins' own iptables calls go through.
-  const bin = `${dir}/bin`;
-  mkdirSync(bin);
-  const real = sh('sh', ['-c', 'command -v iptables']).trim();
-  writeFileSync(
-    `${bin}/iptables`,
-    `#!/bin/sh\ncase "$*" in *${forwardChainName(name)}*) echo "iptables: refused by the test" >&2; exit 4;; esac\nexec ${real} "$@"\n`,
-  );
-  chmodSync(`${bin}/iptables`, 0o755);
+  const iptables = fakeTool(dir, 'iptables', `*${forwardChainName(name)}*`, 'echo "iptables: refused by the test" >&2; exit 4');
   const net = new CniNetwork({ layout });
-  const path = process.env.PATH;
   t.after(async () => {
-    process.env.PATH = path;
     await net.removeAll().catch((e) => console.error('removeAll in cleanup failed:', e));
     shOk('ip', ['link', 'del', name]);
     rmSync(dir, { recursive: true, force: true });
   });
 
   const id = randomBytes(32).toString('hex');
-  process.env.PATH = `${bin}:${path}`;
-  try {
-    await assert.rejects(
+  await iptables.failing(() =>
+    assert.rejects(
       net.setUp({ sandboxId: id, podUid: 'u', podName: 'p', namespace: 'default', portMappings: [{ hostPort: 20000 + (randomBytes(2).readUInt16BE() % 30000), containerPort: 80, protocol: 'tcp' }] }),
       (err: Error) => /iptables/.test(err.message) && /refused by the test/.test(err.message),
-    );
-  } finally {
-    process.env.PATH = path;
-  }
+    ),
+  );
   assert.doesNotMatch(sh('iptables-save', []), new RegExp(id), 'portmap and ipMasq rules undone');
   const leases = existsSync(`${layout.ipamDir}/${name}`) ? readdirSync(`${layout.ipamDir}/${name}`) : [];
   assert.deepEqual(leases.filter((f) => /^\d/.test(f)), [], 'IP lease released');
@@ -455,15 +466,9 @@ test('a failing FORWARD rule install fails setUp, and what the plugins added is 
 test('lo failing to come up fails setUp naming the problem, and what the chain added is undone', { timeout: 60_000 }, async (t) => {
   const { name, cidr, dir, layout } = scratchNetwork();
   // An ip that refuses only to set lo up; everything else goes to the real one.
-  const bin = `${dir}/bin`;
-  mkdirSync(bin);
-  const real = sh('sh', ['-c', 'command -v ip']).trim();
-  writeFileSync(`${bin}/ip`, `#!/bin/sh\ncase "$*" in *"link set lo up"*) echo "RTNETLINK answers: refused by the test" >&2; exit 2;; esac\nexec ${real} "$@"\n`);
-  chmodSync(`${bin}/ip`, 0o755);
+  const ip = fakeTool(dir, 'ip', '*"link set lo up"*', 'echo "RTNETLINK answers: refused by the test" >&2; exit 2');
   const net = new CniNetwork({ layout });
-  const path = process.env.PATH;
   t.after(async () => {
-    process.env.PATH = path;
     await net.removeAll().catch((e) => console.error('removeAll in cleanup failed:', e));
     shOk('ip', ['link', 'del', name]);
     rmSync(dir, { recursive: true, force: true });
@@ -471,15 +476,12 @@ test('lo failing to come up fails setUp naming the problem, and what the chain a
 
   const id = randomBytes(32).toString('hex');
   await net.createNetns(id);
-  process.env.PATH = `${bin}:${path}`;
-  try {
-    await assert.rejects(
+  await ip.failing(() =>
+    assert.rejects(
       net.setUp({ sandboxId: id, podUid: 'u', podName: 'p', namespace: 'default', portMappings: [{ hostPort: 20000 + (randomBytes(2).readUInt16BE() % 30000), containerPort: 80, protocol: 'tcp' }] }),
       (err: Error) => /lo/.test(err.message) && new RegExp(layout.netnsName(id)).test(err.message) && /refused by the test/.test(err.message),
-    );
-  } finally {
-    process.env.PATH = path;
-  }
+    ),
+  );
   assert.doesNotMatch(sh('iptables-save', []), new RegExp(id), 'portmap rules undone');
   const leases = existsSync(`${layout.ipamDir}/${name}`) ? readdirSync(`${layout.ipamDir}/${name}`) : [];
   assert.deepEqual(leases.filter((f) => /^\d/.test(f)), [], 'IP lease released');
