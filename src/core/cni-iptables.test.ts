@@ -125,7 +125,7 @@ test('the forward chain name is deterministic per network, distinct, and fits ip
   assert.ok(forwardChainName('x'.repeat(200)).length <= 28);
 });
 
-test('forward rules: a tagged FORWARD jump and the two accepts for the pod CIDR', () => {
+test('forward rules: a tagged FORWARD jump and the accepts for the pod CIDR (Service-translated connections too)', () => {
   const f = forwardRules('pa', '10.93.0.0/24');
   const tag = ['-m', 'comment', '--comment', 'peapod forward name: "pa"'];
   assert.equal(f.chain, forwardChainName('pa'));
@@ -133,6 +133,7 @@ test('forward rules: a tagged FORWARD jump and the two accepts for the pod CIDR'
   assert.deepEqual(f.rules, [
     ['-s', '10.93.0.0/24', ...tag, '-j', 'ACCEPT'],
     ['-d', '10.93.0.0/24', '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', ...tag, '-j', 'ACCEPT'],
+    ['-d', '10.93.0.0/24', '-m', 'conntrack', '--ctstate', 'DNAT', ...tag, '-j', 'ACCEPT'],
   ]);
   // The leak checks and sweeps recognise a network by `name: "<network>"`.
   assert.ok(forwardComment('pa').includes('name: "pa"'));

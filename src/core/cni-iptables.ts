@@ -194,8 +194,9 @@ export interface ForwardRules {
 
 /**
  * Pod-originated traffic, and replies to it, pass a host FORWARD policy of DROP. The same two
- * accepts the firewall plugin adds per pod IP, once for the whole pod CIDR. The jump goes first,
- * before a Docker host's DROP/DOCKER-USER rules.
+ * accepts the firewall plugin adds per pod IP, once for the whole pod CIDR, plus connections a
+ * Service's rules sent to a pod (a NodePort reached from outside: kube-proxy accepts those too).
+ * The jump goes first, before a Docker host's DROP/DOCKER-USER rules.
  */
 export function forwardRules(network: string, podCidr: string): ForwardRules {
   const chain = forwardChainName(network);
@@ -209,6 +210,7 @@ export function forwardRules(network: string, podCidr: string): ForwardRules {
     rules: [
       ['-s', podCidr, ...comment, '-j', 'ACCEPT'],
       ['-d', podCidr, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', ...comment, '-j', 'ACCEPT'],
+      ['-d', podCidr, '-m', 'conntrack', '--ctstate', 'DNAT', ...comment, '-j', 'ACCEPT'],
     ],
   };
 }

@@ -9,7 +9,10 @@ import { rfc3339 } from './pod-status.js';
 export type EventType = 'Normal' | 'Warning';
 
 export interface EventInput {
+  /** The pod the event is about; for a Node event, `{ metadata: { name: <node>, namespace: 'default', uid: <node> } }`. */
   pod: Pod;
+  /** A Node event (the kubelet's node reference: no namespace, uid = name), recorded in `default`. */
+  kind?: 'Pod' | 'Node';
   /** Container name, for `involvedObject.fieldPath`. */
   container?: string;
   type: EventType;
@@ -40,14 +43,17 @@ export function newEvent(e: EventInput, name: string, nodeName: string, now: num
     apiVersion: 'v1',
     kind: 'Event',
     metadata: { name, namespace: m.namespace },
-    involvedObject: {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      name: m.name,
-      namespace: m.namespace,
-      uid: m.uid,
-      ...(e.container ? { fieldPath: containerFieldPath(e.pod, e.container) } : {}),
-    },
+    involvedObject:
+      e.kind === 'Node'
+        ? { apiVersion: 'v1', kind: 'Node', name: m.name, uid: m.uid }
+        : {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            name: m.name,
+            namespace: m.namespace,
+            uid: m.uid,
+            ...(e.container ? { fieldPath: containerFieldPath(e.pod, e.container) } : {}),
+          },
     reason: e.reason,
     message: e.message,
     source: component === 'kubelet' ? { component, host: nodeName } : { component },

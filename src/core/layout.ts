@@ -22,6 +22,12 @@ export interface NodeConfig {
   instance: string;
   /** Node name (the host name). */
   nodeName: string;
+  /**
+   * cgroup path of the instance's root (`/<instance>` when absent). Not a flag: the daemon finds
+   * it from what the host mounts (core/cgroup-mode.ts planCgroupRoot), e.g. the delegated
+   * `/machine.slice/<instance>.scope` on a systemd cgroup v2 host.
+   */
+  cgroupRoot?: string;
 }
 
 /** A pod's QoS class (status.qosClass), which decides where its cgroup goes. */
@@ -111,25 +117,33 @@ export class Layout {
   /**
    * cgroupfs path (relative to each hierarchy) of the pod-level cgroup, where the kubelet puts it:
    * `kubepods/{burstable,besteffort}/pod<uid>`, Guaranteed pods directly under `kubepods` (the
-   * instance root plays `kubepods`). Without a class it is the Guaranteed path, which is also
+   * instance's cgroup root plays `kubepods`). Without a class it is the Guaranteed path, which is also
    * where daemons before the QoS levels put every pod.
    */
   podCgroup(podUid: string, qos: PodQOSClass = 'Guaranteed'): string {
-    return qos === 'Guaranteed' ? `/${this.config.instance}/pod${podUid}` : `${this.qosCgroup(qos)}/pod${podUid}`;
+    return qos === 'Guaranteed' ? `${this.cgroupRoot}/pod${podUid}` : `${this.qosCgroup(qos)}/pod${podUid}`;
   }
   containerCgroup(podUid: string, containerId: string, qos: PodQOSClass = 'Guaranteed'): string {
     return `${this.podCgroup(podUid, qos)}/${containerId}`;
   }
   /** The QoS-level cgroup the kubelet's QOSContainerManager keeps for Burstable or BestEffort pods. */
   qosCgroup(qos: 'Burstable' | 'BestEffort'): string {
-    return `/${this.config.instance}/${qos.toLowerCase()}`;
+    return `${this.cgroupRoot}/${qos.toLowerCase()}`;
   }
   /** Every place a pod's cgroup can be (its class is not needed to remove it). */
   podCgroupCandidates(podUid: string): string[] {
     return POD_QOS_CLASSES.map((qos) => this.podCgroup(podUid, qos));
   }
   get cgroupRoot(): string {
-    return `/${this.config.instance}`;
+    return this.config.cgroupRoot ?? `/${this.config.instance}`;
+  }
+  /** The same layout with the cgroup root the host gives this instance. */
+  withCgroupRoot(cgroupRoot: string): Layout {
+    return new Layout({ ...this.config, cgroupRoot });
+  }
+  /** The nftables table (family ip) holding this instance's Service rules. */
+  get serviceRulesTable(): string {
+    return this.config.instance;
   }
   /** CNI network name: also the tag in the plugins' iptables comments. */
   get cniNetworkName(): string {

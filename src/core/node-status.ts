@@ -110,7 +110,7 @@ export function buildNode(id: NodeIdentity, cap: NodeCapacity, obs: NodeObservat
         'beta.kubernetes.io/arch': id.nodeInfo.architecture,
       },
     },
-    spec: {},
+    spec: previous?.spec ?? {},
     status: {
       capacity: quantities(cap.capacity, obs.ephemeralStorageBytes),
       allocatable: quantities(cap.allocatable, obs.ephemeralStorageBytes),

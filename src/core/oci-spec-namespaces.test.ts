@@ -91,3 +91,13 @@ test('default seccomp profile: allow-list, host-wide calls only with their capab
   for (const n of ['mount', 'unshare', 'setns', 'clone', 'clone3', 'ptrace']) assert.ok(adminAllowed.has(n), n);
   assert.ok(!adminAllowed.has('reboot'));
 });
+
+test('cgroup v2: a cgroup namespace of its own when asked (unprivileged containers, the infra), none otherwise', () => {
+  const types = (s: Any) => s.linux.namespaces.map((n: { type: string }) => n.type);
+  assert.ok(types(container({ cgroupNamespace: true })).includes('cgroup'));
+  assert.ok(!types(container()).includes('cgroup'), 'v1 hosts keep the host cgroup namespace');
+  const s = buildSandboxSpec({ rootfs: '/i', hostname: 'h', netnsPath: '/run/netns/x', cgroupsPath: '/p/s', cgroupNamespace: true }) as Any;
+  assert.deepEqual(s.linux.namespaces.at(-1), { type: 'cgroup' });
+  // /sys/fs/cgroup is mounted from the container's own namespace: runc mounts the cgroup2 view of it
+  assert.ok(container({ cgroupNamespace: true }).mounts.some((m: Any) => m.destination === '/sys/fs/cgroup' && m.type === 'cgroup'));
+});

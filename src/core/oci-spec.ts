@@ -29,6 +29,12 @@ interface CommonSpecInput {
   hostPID?: boolean;
   /** spec.hostIPC: the host's IPC namespace. */
   hostIPC?: boolean;
+  /**
+   * A cgroup namespace of its own, so /proc/self/cgroup reads `0::/` and /sys/fs/cgroup is its
+   * own cgroup: what containerd gives every unprivileged container on a cgroup v2 host (on v1,
+   * and for privileged containers, the host's, as there).
+   */
+  cgroupNamespace?: boolean;
 }
 
 export interface SandboxSpecInput extends CommonSpecInput {
@@ -266,6 +272,7 @@ function podNamespaces(
   if (!input.hostIPC) out.push(ns('ipc'));
   if (!input.hostNetwork) out.push(ns('uts'));
   out.push({ type: 'mount' });
+  if (input.cgroupNamespace) out.push({ type: 'cgroup' });
   return out;
 }
 

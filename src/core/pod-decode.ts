@@ -9,6 +9,11 @@
 import { BadRequestError } from './errors.js';
 import type { Pod } from './types.js';
 import { POD_STRUCTS, type FieldType } from './pod-structs.js';
+import { WORKLOAD_STRUCTS } from './workload-structs.js';
+import { BATCH_STORAGE_STRUCTS } from './batch-storage-structs.js';
+
+/** Every struct the decoder knows: the pod's and the workload kinds' that embed its template. */
+const STRUCTS: Record<string, Record<string, FieldType>> = { ...POD_STRUCTS, ...WORKLOAD_STRUCTS, ...BATCH_STORAGE_STRUCTS };
 
 /**
  * Nesting limit for the whole body, untyped fields included. Go's decoder stops at 10000, but
@@ -19,10 +24,18 @@ export const MAX_POD_DEPTH = 500;
 
 /** Returns the pod with nulls removed; throws BadRequestError on a field of the wrong type. */
 export function decodePod(body: unknown): Pod {
+  return decodeAs<Pod>(body, 'Pod');
+}
+
+/**
+ * Any kind of the struct tables (Deployment, ReplicaSet...) checked the same way: nulls removed,
+ * a field of the wrong JSON type a 400 naming it as Go's decoder does.
+ */
+export function decodeAs<T>(body: unknown, kind: string): T {
   if (depthExceeds(body, MAX_POD_DEPTH)) {
-    throw new BadRequestError(`Pod in version "v1" cannot be handled as a Pod: json: exceeded max depth of ${MAX_POD_DEPTH}`);
+    throw new BadRequestError(`${kind} in version "v1" cannot be handled as a ${kind}: json: exceeded max depth of ${MAX_POD_DEPTH}`);
   }
-  return decodeStruct(body, 'Pod', '', 'Pod') as Pod;
+  return decodeStruct(body, kind, '', kind) as T;
 }
 
 /** Iterative, so that the check itself cannot overflow the stack. */
@@ -85,7 +98,7 @@ function decodeStruct(value: unknown, name: string, path: string, kind: string):
   if (!isObject(value)) {
     throw new BadRequestError(`${kind} in version "v1" cannot be handled as a ${kind}: json: cannot unmarshal ${jsonType(value)} into Go value of type v1.${name}${path ? ` at ${path}` : ''}`);
   }
-  const fields = POD_STRUCTS[name];
+  const fields = STRUCTS[name];
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
     // undefined: in-process callers (the patch route) build bodies that JSON would have omitted it from.

@@ -29,7 +29,17 @@ export function applyPodDefaults(pod: Pod): Pod {
   return out;
 }
 
-function defaultPodSpec(spec: PodSpec): void {
+/**
+ * The defaults of a pod template (Deployment, ReplicaSet, DaemonSet...): the API's defaulting of
+ * the spec, without what admission adds to pods only (priority, the default tolerations).
+ */
+export function applyPodTemplateSpecDefaults(spec: PodSpec): PodSpec {
+  const out = structuredClone(spec);
+  defaultPodSpec(out, false);
+  return out;
+}
+
+function defaultPodSpec(spec: PodSpec, admission = true): void {
   spec.containers ??= [];
   spec.restartPolicy ||= 'Always';
   spec.terminationGracePeriodSeconds ??= DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
@@ -37,9 +47,11 @@ function defaultPodSpec(spec: PodSpec): void {
   spec.schedulerName ||= 'default-scheduler';
   spec.securityContext ??= {};
   spec.enableServiceLinks ??= true;
-  spec.priority ??= 0;
-  spec.preemptionPolicy ||= 'PreemptLowerPriority';
-  spec.tolerations = defaultTolerations(spec.tolerations ?? []);
+  if (admission) {
+    spec.priority ??= 0;
+    spec.preemptionPolicy ||= 'PreemptLowerPriority';
+    spec.tolerations = defaultTolerations(spec.tolerations ?? []);
+  }
   for (const c of spec.initContainers ?? []) defaultContainer(c, spec.hostNetwork === true);
   for (const c of spec.containers) defaultContainer(c, spec.hostNetwork === true);
   for (const v of spec.volumes ?? []) defaultVolume(v);

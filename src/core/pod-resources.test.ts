@@ -50,6 +50,13 @@ test('§14.45 container resources: req 250m/64Mi, limit 500m/128Mi', () => {
   assert.deepEqual(containerLinuxResources(c, { swapAccounting: false }).memory, { limit: 134217728 });
 });
 
+test('cgroup v2: every container is OOM-killed as a group (memory.oom.group), as the kubelet sets it; never on v1', () => {
+  const c = ctr('a', { cpu: '250m', memory: '64Mi' }, { cpu: '500m', memory: '128Mi' });
+  assert.deepEqual(containerLinuxResources(c, { swapAccounting: false, cgroupV2: true }).unified, { 'memory.oom.group': '1' });
+  assert.deepEqual(containerLinuxResources(ctr('b'), { swapAccounting: false, cgroupV2: true }).unified, { 'memory.oom.group': '1' }, 'BestEffort too');
+  assert.equal(containerLinuxResources(c, { swapAccounting: false, cgroupV2: false }).unified, undefined);
+});
+
 test('no resources: shares 2, no quota, no memory limit', () => {
   assert.deepEqual(containerLinuxResources(ctr('a'), { swapAccounting: true }), { cpu: { shares: 2, period: 100000 } });
 });

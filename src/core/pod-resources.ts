@@ -116,16 +116,23 @@ export function podLimits(pod: Pod): ResourceAmounts {
   return effective(pod, containerLimits, true);
 }
 
-/** OCI `linux.resources` in cgroup v1 terms; runc converts to v2 files itself. */
+/** OCI `linux.resources` in cgroup v1 terms (runc converts to v2 files itself), plus v2-only files. */
 export type LinuxResources = {
   cpu: { shares: number; period: number; quota?: number };
   memory?: { limit: number; swap?: number };
   pids?: { limit: number };
+  /** cgroup v2 files written as they are (runc refuses them on v1). */
+  unified?: Record<string, string>;
 };
 
 export interface ContainerResourceOptions {
   /** memory+swap accounting exists (memory.memsw.* on v1, memory.swap.max on v2): no swap then. */
   swapAccounting: boolean;
+  /**
+   * The host is cgroup v2: the container's cgroup is OOM-killed as a whole (memory.oom.group),
+   * as the kubelet sets it there for every container (singleProcessOOMKill false, its default).
+   */
+  cgroupV2?: boolean;
 }
 
 export function containerLinuxResources(c: Container, opts: ContainerResourceOptions): LinuxResources {
@@ -135,6 +142,7 @@ export function containerLinuxResources(c: Container, opts: ContainerResourceOpt
   if (lim.cpuMillis) cpu.quota = milliCpuToQuota(lim.cpuMillis);
   const out: LinuxResources = { cpu };
   if (lim.memoryBytes) out.memory = opts.swapAccounting ? { limit: lim.memoryBytes, swap: lim.memoryBytes } : { limit: lim.memoryBytes };
+  if (opts.cgroupV2) out.unified = { 'memory.oom.group': '1' };
   return out;
 }
 

@@ -18,18 +18,19 @@ export type FieldType =
   | { map: FieldType }
   | { obj: string };
 
-const str = 'string' as const;
-const i32 = 'int32' as const;
-const i64 = 'int64' as const;
-const bool = 'bool' as const;
-const any = 'any' as const;
-const quantity = 'quantity' as const;
-const intOrString = 'intOrString' as const;
+// The shorthands the struct tables are written in (workload-structs, batch-storage-structs too).
+export const str = 'string' as const;
+export const i32 = 'int32' as const;
+export const i64 = 'int64' as const;
+export const bool = 'bool' as const;
+export const any = 'any' as const;
+export const quantity = 'quantity' as const;
+export const intOrString = 'intOrString' as const;
 /** A JSON object whose inside nothing here reads (affinity, CSI, ...). */
-const object = 'object' as const;
-const strs = { arr: str };
-const obj = (name: string): FieldType => ({ obj: name });
-const list = (name: string): FieldType => ({ arr: { obj: name } });
+export const object = 'object' as const;
+export const strs = { arr: str };
+export const obj = (name: string): FieldType => ({ obj: name });
+export const list = (name: string): FieldType => ({ arr: { obj: name } });
 
 export const POD_STRUCTS: Record<string, Record<string, FieldType>> = {
   Pod: { apiVersion: str, kind: str, metadata: obj('ObjectMeta'), spec: obj('PodSpec'), status: any },

@@ -102,7 +102,7 @@ export function validateAnnotations(annotations: Record<string, string>, path: s
   return errs;
 }
 
-function validateObjectMetaUpdate(next: ObjectMeta, prev: ObjectMeta): FieldError[] {
+export function validateObjectMetaUpdate(next: ObjectMeta, prev: ObjectMeta): FieldError[] {
   const errs: FieldError[] = [];
   for (const f of ['name', 'namespace', 'uid', 'creationTimestamp'] as const) {
     if (prev[f] !== undefined && next[f] !== undefined && next[f] !== prev[f]) errs.push(fe.invalid(`metadata.${f}`, next[f], 'field is immutable'));

@@ -5,6 +5,7 @@
  */
 import type { Event, KubeObject, ListMeta, Pod } from './types.js';
 import type { ConfigSource } from './container-env.js';
+import type { ManifestFile } from './static-pods.js';
 
 // ---------------------------------------------------------------------------------------------
 // Clock
@@ -289,6 +290,8 @@ export interface PodHost {
   removePodDir(podUid: string): Promise<void>;
   /** Removes the pod's cgroup (`<root>[/burstable|/besteffort]/pod<uid>`) from every hierarchy. Idempotent. */
   removePodCgroup(podUid: string): Promise<void>;
+  /** Pod uids with a pod cgroup under the instance's cgroup root (any QoS level). */
+  listPodCgroups?(): Promise<string[]>;
   /** Pod uids with a pod dir on disk. */
   listPodDirs(): Promise<string[]>;
   /** Creates the empty world-writable file a container writes its termination message to. */
@@ -366,6 +369,8 @@ export interface ImageService {
   /** Looks up a normalised or short reference or an image id; undefined if not present. */
   resolve(ref: string): Promise<ImageRecord | undefined>;
   list(): Promise<ImageRecord[]>;
+  /** Called after images were added or removed (import, load, pull, rm). Returns a stop function. */
+  onImagesChanged?(listener: () => void): () => void;
 }
 
 /** What `peapod image ...` needs beyond lookups. */
@@ -485,6 +490,31 @@ export interface PodStatusWriter {
   deletePod(namespace: string, name: string, uid: string): boolean;
 }
 
+/**
+ * The kubelet's mirror client: the node agent creates and removes the mirror pods of its static
+ * pods (core/static-pods.ts) in the API, as any other pod, except that clients cannot change them.
+ */
+export interface MirrorPodClient {
+  /** Throws AlreadyExistsError when the name is taken. */
+  createMirrorPod(pod: Pod): Pod;
+  /**
+   * Graceful delete (deletionTimestamp = now + the pod's grace; the agent then stops it and
+   * removes it), only while the stored pod of that name still has `uid`.
+   */
+  deleteMirrorPod(namespace: string, name: string, uid: string): void;
+}
+
+/** The static pods' manifests directory (the kubelet's staticPodPath), read and watched. adapters/system. */
+export interface ManifestSource {
+  /** The directory, for messages. */
+  readonly dir: string;
+  /**
+   * Calls `onChange` with every manifest file now, then again after each change (and at a slow
+   * resync). A missing directory has no files. Returns a stop function.
+   */
+  watch(onChange: (files: ManifestFile[]) => void): () => void;
+}
+
 /** Where the agent's event recorder writes core/v1 Events (client-go's EventSink role). */
 export interface EventSink {
   /** The stored event, to add to its count; undefined when it is gone (expired, deleted). */
@@ -518,4 +548,206 @@ export interface NodeStatusWriter {
 export interface ConfigObjectSource extends ConfigSource {
   /** Changes to ConfigMaps and Secrets from now on (none from before the call). Returns a stop function. */
   watchConfigObjects(onEvent: (kind: 'ConfigMap' | 'Secret', event: WatchEvent) => void): () => void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resource usage as cAdvisor reads it: cgroup counters and the processes in a cgroup. adapters/system.
+
+/** One reading of a cgroup's counters (v1 cpuacct + memory, or v2 cpu.stat + memory.*). */
+export interface CgroupStats {
+  /** When it was read, epoch ms. */
+  timestamp: number;
+  /** CPU time used by every process ever in the cgroup and its children, cumulative, ns. */
+  cpuUsageNanos: number;
+  /** v1 memory.usage_in_bytes, v2 memory.current (page cache included). */
+  memoryUsageBytes: number;
+  /** usage − inactive_file, never below 0: the working set of the kubelet, cAdvisor and metrics-server. */
+  memoryWorkingSetBytes: number;
+  /** Anonymous memory (v1 total_rss, v2 anon). */
+  memoryRssBytes: number;
+}
+
+/** What a process table row says about one process (from /proc/<pid>). */
+export interface ProcessInfo {
+  /** PID on the host. */
+  pid: number;
+  /** PID in the innermost PID namespace: the pod's with shareProcessNamespace, else the container's. */
+  nsPid: number;
+  ppid: number;
+  /** argv joined by spaces; `[comm]` for a process without a command line (a zombie, a kernel thread). */
+  command: string;
+  /** The one-letter state (R, S, D, Z, ...). */
+  state: string;
+  /** utime + stime, cumulative, ns. */
+  cpuNanos: number;
+  rssBytes: number;
+  /** Epoch ms. */
+  startedAt: number;
+}
+
+/**
+ * The cgroup filesystem read-only, for stats and process lists. `cgroupPath` is as in an OCI
+ * cgroupsPath (`/peapod/burstable/pod<uid>/<container id>`, `/` for the root); the reader maps it
+ * onto the host's hierarchies (v1 controllers or the v2 unified tree). Safe to call concurrently.
+ */
+export interface CgroupStatsReader {
+  /** The cgroup's counters; undefined when it does not exist (a container already removed). */
+  read(cgroupPath: string): Promise<CgroupStats | undefined>;
+  /** The whole machine's counters: the root cgroup on v1, /proc/stat and /proc/meminfo on v2. */
+  readNode(): Promise<CgroupStats>;
+  /** Host PIDs of the processes in the cgroup and its children ([] when it does not exist). */
+  pids(cgroupPath: string): Promise<number[]>;
+}
+
+/** /proc, read-only. */
+export interface ProcessReader {
+  /** The processes that still exist among `pids`, in the order given. */
+  read(pids: readonly number[]): Promise<ProcessInfo[]>;
+}
+
+/** What the API needs from the node agent for metrics and the dashboard's process view (the kubelet's stats provider). */
+export interface NodeStatsAccess {
+  /** The kubelet's /stats/summary: node and pod CPU (rate over the last window) and memory. */
+  summary(): Promise<import('./stats.js').StatsSummary & { windowStart?: number }>;
+  /** The pod's containers (the infra first) with their processes, CPU and memory. */
+  podProcesses(pod: import('./types.js').Pod): Promise<import('./stats.js').PodProcesses>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Services and cluster DNS (network/): kube-proxy's and cluster DNS's side effects.
+
+export type DnsTransport = 'udp' | 'tcp';
+
+/** The host's resolvers that cluster DNS forwards other names to (adapters/dns/dns-forwarder.ts). */
+export interface DnsUpstream {
+  /**
+   * Sends one query packet (its ID is replaced by one of the adapter's) to the upstreams in
+   * order, moving to the next on a timeout; resolves to the first reply that matches it. Rejects
+   * when none answers in time. Safe to call concurrently.
+   */
+  exchange(query: Buffer, transport: DnsTransport): Promise<Buffer>;
+}
+
+/** What serves each DNS query packet the sockets receive: a reply, a promise of one, or undefined to drop it. */
+export type DnsHandler = (query: Buffer, transport: DnsTransport) => Buffer | Promise<Buffer> | undefined;
+
+/**
+ * The Service rules in the kernel (adapters/nft/nft-ruleset.ts): one nftables table per
+ * instance, changed by whole transactions, so a sync is applied completely or not at all.
+ */
+export interface ServiceRuleWriter {
+  /** Applies one `nft -f` script atomically; rejects (nothing changed) when the kernel refuses it. */
+  apply(script: string): Promise<void>;
+  /** Removes the instance's table if present. Idempotent. */
+  remove(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The controllers' view of the API (DESIGN.md §3): what kube-controller-manager and the scheduler
+// do through client-go, as one narrow client. Today it is the local API's generic store
+// (api/registry/local-object-client.ts); over a Kubernetes API server the same controllers would
+// run against a cluster.
+
+/** A kind the API serves, as discovery names it. */
+export interface ResourceType {
+  /** "" for the core group. */
+  group: string;
+  version: string;
+  /** Plural, as in the URL path. */
+  resource: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+export type PatchKind = 'merge' | 'json' | 'strategic';
+
+export interface ClientDeleteOptions {
+  propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  /** The delete happens only while the stored object still has this uid / resourceVersion (ConflictError otherwise). */
+  preconditions?: { uid?: string; resourceVersion?: string };
+  gracePeriodSeconds?: number;
+}
+
+/**
+ * Reads and writes objects of any served kind with the API server's semantics (validation,
+ * defaulting, generation, finalizers, graceful deletion). Writes are conditional on
+ * `metadata.resourceVersion` when the object carries one (ConflictError when it changed), which
+ * is how controllers keep every write safe to repeat. May be called concurrently.
+ */
+export interface ObjectClient {
+  /** Every stored kind that can be listed, watched and deleted (discovery; the garbage collector's view). */
+  resourceTypes(): ResourceType[];
+  /** The objects (in `namespace` when given) with the list's resourceVersion to watch from. */
+  list<T extends KubeObject>(type: ResourceType, namespace?: string, opts?: ListOptions): Promise<ObjectList<T>>;
+  /** The object as stored now, undefined when there is none. */
+  get<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string): Promise<T | undefined>;
+  /**
+   * Every change after `resourceVersion`, then live ones (GoneError, thrown or delivered, when it
+   * is too old: list again). Callbacks must not write through the client synchronously. Returns
+   * a stop function.
+   */
+  watch<T extends KubeObject>(type: ResourceType, namespace: string | undefined, resourceVersion: string, onEvent: (event: WatchEvent<T>) => void): () => void;
+  /** AlreadyExistsError when the name is taken. Returns the stored object. */
+  create<T extends KubeObject>(type: ResourceType, obj: T): Promise<T>;
+  /** Replaces the object, or only its status with `subresource: 'status'`. */
+  update<T extends KubeObject>(type: ResourceType, obj: T, opts?: { subresource?: 'status' }): Promise<T>;
+  patch<T extends KubeObject>(type: ResourceType, namespace: string | undefined, name: string, kind: PatchKind, patch: unknown, opts?: { subresource?: 'status' }): Promise<T>;
+  /** NotFoundError when it is already gone; returns the object as it now is (still there while finalizers or grace hold it). */
+  delete(type: ResourceType, namespace: string | undefined, name: string, opts?: ClientDeleteOptions): Promise<KubeObject>;
+  /**
+   * pods/binding: assigns an unbound pod (with this uid) to a node. ConflictError when it is
+   * bound already, being deleted, or another pod now has the name.
+   */
+  bindPod(namespace: string, name: string, uid: string, nodeName: string): Promise<void>;
+}
+
+/** The dashboard's built files (dist/web), served under /ui/assets/. adapters/system. */
+export interface StaticAssets {
+  /** A file by its name in the build (`app.js`, `chunk-X.js`); undefined when there is none. */
+  get(name: string): { body: Buffer; gzip: Buffer; contentType: string; etag: string } | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Persistent volumes: the local-path provisioner's directories (adapters/system), and what the
+// node agent reads to mount a claim (agent/local-store-node-api.ts).
+
+/** The directories of provisioned volumes, one per claim under `<data-dir>/storage`. */
+export interface LocalVolumeStorage {
+  /** Makes the directory (mode 0777, as local-path does) if missing; returns its path. Idempotent. */
+  create(name: string): Promise<string>;
+  /** Removes a directory this storage made (refuses paths outside its root). Idempotent. */
+  remove(path: string): Promise<void>;
+}
+
+/** Claims and their volumes, for `persistentVolumeClaim` volumes in pods. */
+export interface PersistentVolumeSource {
+  getPersistentVolumeClaim(namespace: string, name: string): import('kubernetes-types/core/v1.js').PersistentVolumeClaim | undefined;
+  getPersistentVolume(name: string): import('kubernetes-types/core/v1.js').PersistentVolume | undefined;
+  /** Changes to claims from now on (a claim becoming Bound wakes the pods waiting for it). Returns a stop function. */
+  watchPersistentVolumeClaims(onEvent: (event: WatchEvent) => void): () => void;
+}
+
+/**
+ * What kube-proxy and cluster DNS read (network/): Services and EndpointSlices, cached and kept
+ * current as informers would. Over the local store today (network/local-store-service-source.ts).
+ */
+export interface ServiceSource {
+  services(): readonly import('./types.js').Service[];
+  endpointSlices(): readonly import('./types.js').EndpointSlice[];
+  /** Calls `onChange` after every change to either (callers coalesce); returns a stop function. */
+  watch(onChange: () => void): () => void;
+}
+
+/**
+ * Service account tokens for pods' projected volumes (the kubelet's TokenRequest through its API
+ * client): a token for the pod's service account, for an audience (undefined: the API's own),
+ * bound to the pod. Rejects (NotFoundError) while the service account or the pod is missing.
+ */
+export interface ServiceAccountTokenSource {
+  requestToken(pod: Pod, audience: string | undefined, expirationSeconds: number): Promise<{ token: string; expirationTimestamp: string }>;
+}
+
+/** The Services a pod's containers get variables for (the kubelet's service lister). */
+export interface ServiceLister {
+  listServices(): import('./types.js').Service[];
 }

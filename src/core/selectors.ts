@@ -137,38 +137,13 @@ export function matchesLabels(requirements: readonly LabelRequirement[], labels:
   return true;
 }
 
-/** The field selectors the API server supports for every kind, plus the per-resource ones. */
-const COMMON_FIELDS = ['metadata.name', 'metadata.namespace'];
-const FIELDS_BY_RESOURCE: Record<string, string[]> = {
-  pods: ['spec.nodeName', 'status.phase', 'status.podIP', 'spec.restartPolicy', 'spec.serviceAccountName', 'spec.schedulerName', 'status.nominatedNodeName'],
-  namespaces: ['status.phase'],
-  events: [
-    'involvedObject.kind',
-    'involvedObject.namespace',
-    'involvedObject.name',
-    'involvedObject.uid',
-    'involvedObject.apiVersion',
-    'involvedObject.resourceVersion',
-    'involvedObject.fieldPath',
-    'reason',
-    'reportingComponent',
-    'source',
-    'type',
-  ],
-  secrets: ['type'],
-};
-
-export function supportedFields(resource: string): string[] {
-  return [...COMMON_FIELDS, ...(FIELDS_BY_RESOURCE[resource] ?? [])];
-}
-
 /**
- * Parses `metadata.name=x,status.phase!=Running`. With `resource`, fields that kind does not
- * support are rejected as the API server does (`field label not supported: x`).
+ * Parses `metadata.name=x,status.phase!=Running`. With `allowed` (the kind's supported fields,
+ * declared with the kind in the API's registry), other fields are rejected as the API server
+ * does (`field label not supported: x`).
  */
-export function parseFieldSelector(selector: string | undefined, resource?: string): FieldRequirement[] {
+export function parseFieldSelector(selector: string | undefined, allowed?: readonly string[]): FieldRequirement[] {
   if (selector === undefined || selector.trim() === '') return [];
-  const allowed = resource === undefined ? undefined : supportedFields(resource);
   const out: FieldRequirement[] = [];
   for (const raw of selector.split(',')) {
     const term = raw.trim();
@@ -210,8 +185,8 @@ export interface ObjectSelector {
   fields: FieldRequirement[];
 }
 
-export function parseSelectors(opts: { labelSelector?: string; fieldSelector?: string }, resource?: string): ObjectSelector {
-  return { labels: parseLabelSelector(opts.labelSelector), fields: parseFieldSelector(opts.fieldSelector, resource) };
+export function parseSelectors(opts: { labelSelector?: string; fieldSelector?: string }, allowedFields?: readonly string[]): ObjectSelector {
+  return { labels: parseLabelSelector(opts.labelSelector), fields: parseFieldSelector(opts.fieldSelector, allowedFields) };
 }
 
 export function matchesSelector(sel: ObjectSelector, obj: KubeObject): boolean {

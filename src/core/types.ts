@@ -21,7 +21,12 @@ export type {
   EnvVar,
   Event,
   Node,
+  Service,
+  ServicePort,
+  ServiceAccount,
+  Endpoints,
 } from 'kubernetes-types/core/v1.js';
+export type { EndpointSlice, Endpoint as EndpointSliceEndpoint, EndpointPort } from 'kubernetes-types/discovery/v1.js';
 export type { ObjectMeta, ListMeta, Status, Time } from 'kubernetes-types/meta/v1.js';
 
 /** Any stored API object: apiVersion, kind, metadata, and whatever else its kind has. */

@@ -4,7 +4,7 @@
  * defaultMode), computed purely from the pod and the ConfigSource. Writing them is the
  * AtomicVolumeWriter port's job (adapters/system/atomic-writer.ts).
  */
-import type { ConfigMap, DownwardAPIVolumeFile, KeyToPath, Pod, Secret, Volume } from 'kubernetes-types/core/v1.js';
+import type { ConfigMap, DownwardAPIVolumeFile, KeyToPath, Pod, Secret, ServiceAccountTokenProjection, Volume } from 'kubernetes-types/core/v1.js';
 import {
   ContainerConfigError,
   configMapNotFound,
@@ -70,6 +70,8 @@ export interface PayloadContext {
   pod: Pod;
   configs: ConfigSource;
   allocatable: NodeAllocatable;
+  /** The token of a serviceAccountToken projection, fetched beforehand (agent/token-manager.ts). */
+  serviceAccountToken?(source: ServiceAccountTokenProjection): string | undefined;
 }
 
 const utf8 = new TextEncoder();
@@ -118,6 +120,10 @@ export function volumePayload(volume: Volume, ctx: PayloadContext): FileProjecti
         files.push(...secretFiles(secret, source.secret.items, mode, source.secret.optional === true));
       } else if (source.downwardAPI) {
         files.push(...downwardFiles(source.downwardAPI.items ?? [], mode, ctx));
+      } else if (source.serviceAccountToken) {
+        const token = ctx.serviceAccountToken?.(source.serviceAccountToken);
+        if (token === undefined) throw new ContainerConfigError(`volume "${volume.name}": no service account token for the pod yet`);
+        files.push({ path: source.serviceAccountToken.path, data: utf8.encode(token), mode });
       } else {
         throw new ContainerConfigError(`volume "${volume.name}": this projected volume source is not supported yet`);
       }

@@ -11,7 +11,7 @@ import { isEverything, matchesSelector, parseSelectors, type ObjectSelector } fr
 import type { Mutable } from '../core/mutable.js';
 import { rfc3339Seconds } from '../core/rfc3339.js';
 import type { KubeObject, ObjectMeta } from '../core/types.js';
-import { deepEqual } from './deep-equal.js';
+import { deepEqual } from '../core/deep-equal.js';
 
 export interface SqliteStoreOptions {
   /** Epoch ms for creationTimestamp; defaults to Date.now. */
@@ -130,7 +130,7 @@ export class SqliteStore implements ObjectStore {
   }
 
   list<T extends KubeObject>(resource: ResourceName, namespace: string | undefined, opts: ListOptions = {}): ObjectList<T> {
-    const selector = parseSelectors(opts, resource);
+    const selector = parseSelectors(opts);
     const rows = (namespace === undefined ? this.stmts.listAll.all(resource) : this.stmts.listNs.all(resource, namespace)) as ObjectRow[];
     let items = rows.map((r) => JSON.parse(r.data) as T);
     if (!isEverything(selector)) items = items.filter((o) => matchesSelector(selector, o));
@@ -200,7 +200,7 @@ export class SqliteStore implements ObjectStore {
     onEvent: (event: WatchEvent) => void,
     opts: ListOptions = {},
   ): () => void {
-    const selector = parseSelectors(opts, resource);
+    const selector = parseSelectors(opts);
     const sub: Subscriber = { resource, namespace, selector, lastRv: this.rv, onEvent };
     const initial: WatchEvent[] = [];
     if (resourceVersion === undefined || resourceVersion === '' || resourceVersion === '0') {

@@ -14,11 +14,19 @@ export class FakeImageManager implements ImageManager {
   /** Every pull asked for, with the credentials it got. */
   readonly pulls: { ref: string; opts: ImagePullOptions | undefined }[] = [];
 
+  private readonly listeners = new Set<() => void>();
+
   add(name: string, extra: Partial<ImageRecord> = {}): ImageRecord {
     const id = `sha256:${createHash('sha256').update(name).digest('hex')}`;
     const rec: ImageRecord = { id, names: [name], repoDigests: [], config: {}, layerDirs: [], size: 1024, ...extra };
     this.images.push(rec);
+    for (const l of [...this.listeners]) l();
     return rec;
+  }
+
+  onImagesChanged(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   async resolve(ref: string): Promise<ImageRecord | undefined> {
