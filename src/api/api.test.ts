@@ -37,7 +37,8 @@ function podManifest(name: string, containers = ['c1'], extra: Record<string, un
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, labels: { app: name } },
-    spec: { containers: containers.map((c) => ({ name: c, image: 'busybox' })) },
+    // Bound by name, as a kubelet's pods: no scheduler runs in these tests.
+    spec: { nodeName: 'node1', containers: containers.map((c) => ({ name: c, image: 'busybox' })) },
     ...extra,
   } as Pod;
 }
@@ -55,7 +56,7 @@ test('socket is 0600; discovery, version and health answer', async (t) => {
   assert.ok(res.json.resources.some((r: { name: string }) => r.name === 'pods/exec'));
   assert.deepEqual(
     (await req('GET', '/apis')).json.groups.map((g: { name: string }) => g.name).sort(),
-    ['authentication.k8s.io', 'authorization.k8s.io', 'peapod.io'],
+    ['apiextensions.k8s.io', 'apps', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'discovery.k8s.io', 'metrics.k8s.io', 'node.peapod.io', 'peapod.io', 'rbac.authorization.k8s.io', 'scheduling.k8s.io', 'storage.k8s.io'],
   );
   assert.equal((await req('GET', '/readyz')).text, 'ok');
   const ns = await req('GET', '/api/v1/namespaces');
@@ -103,7 +104,7 @@ test('pods: create, get, list with selectors, 409 / 404 / 400 / 405 / 413 shapes
   assert.equal(big.status, 413);
   assert.equal(big.json.reason, 'RequestEntityTooLarge');
   assert.equal((await req('GET', '/nowhere')).status, 404);
-  const wrongMethod = await req('DELETE', PODS);
+  const wrongMethod = await req('PUT', PODS, podManifest('x'));
   assert.equal(wrongMethod.status, 405);
   assert.equal(wrongMethod.json.reason, 'MethodNotAllowed');
   const dry = await req('POST', `${PODS}?dryRun=All`, podManifest('dry'));
@@ -152,7 +153,7 @@ test('pods: PUT with optimistic concurrency ignores status; status subresource a
 
 test('pods: graceful delete sets deletionTimestamp; a second delete only shortens; grace 0 removes', async (t) => {
   const { req, clock, store } = await setup(t);
-  await req('POST', PODS, podManifest('web', ['c1'], { spec: { containers: [{ name: 'c1', image: 'bb' }], terminationGracePeriodSeconds: 20 } }));
+  await req('POST', PODS, podManifest('web', ['c1'], { spec: { nodeName: 'node1', containers: [{ name: 'c1', image: 'bb' }], terminationGracePeriodSeconds: 20 } }));
   const del = await req('DELETE', `${PODS}/web`, { propagationPolicy: 'Background' });
   assert.equal(del.status, 200);
   assert.equal(del.json.kind, 'Pod');

@@ -1,13 +1,13 @@
 /**
- * @module /version, discovery and health. Discovery comes from the resource table
- * (resource-table.ts), filtered to what the router serves: the legacy documents (/api, /api/v1,
- * /apis, /apis/<group>[/<version>]) and, when the Accept header asks for it, aggregated discovery
- * (apidiscovery.k8s.io/v2 APIGroupDiscoveryList), which must carry its exact media type or kubectl
- * reads it as the legacy form and finds no resources.
+ * @module /version, discovery and health. Discovery comes from the resource registry: the legacy
+ * documents (/api, /api/v1, /apis, /apis/<group>[/<version>]) and, when the Accept header asks for
+ * it, aggregated discovery (apidiscovery.k8s.io/v2 APIGroupDiscoveryList), which must carry its
+ * exact media type or kubectl reads it as the legacy form and finds no resources.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Reply, RequestContext } from './context.js';
-import { groupVersion, probePath, RESOURCES, type ResourceInfo } from './resource-table.js';
+import { groupVersion, hasStatus, verbsOf, type KindDefinition } from './registry/kind-definition.js';
+import type { ResourceRegistry } from './registry/resource-registry.js';
 import type { Router } from './router.js';
 
 export const SERVER_VERSION = {
@@ -34,24 +34,35 @@ export interface ApiResource {
   version?: string;
 }
 
-/** Entries of the resource table (and their subresources) that have routes in `router`. */
-export function servedResources(router: Router): ResourceInfo[] {
-  return RESOURCES.filter((r) => router.find(probePath(r)) !== undefined).map((r) => ({
-    ...r,
-    subresources: r.subresources?.filter((s) => router.find(`${probePath(r)}/y/${s.name}`) !== undefined),
-  }));
+interface SubresourceInfo {
+  name: string;
+  kind: string;
+  group?: string;
+  version?: string;
+  verbs: readonly string[];
+}
+
+/** A kind's subresources: status and scale when declared, then its hand-served ones. */
+export function subresourcesOf(def: KindDefinition): SubresourceInfo[] {
+  const verbs = new Set(verbsOf(def));
+  const writable = ['get', ...(verbs.has('patch') ? ['patch'] : []), ...(verbs.has('update') ? ['update'] : [])];
+  const out: SubresourceInfo[] = [];
+  if (hasStatus(def)) out.push({ name: 'status', kind: def.kind, verbs: writable });
+  if (def.scale) out.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: writable });
+  out.push(...(def.customSubresources ?? []));
+  return out;
 }
 
 /** The legacy APIResourceList entries of one group version, subresources as `pods/log`. */
-export function legacyResources(served: ResourceInfo[], gv: string): ApiResource[] {
+export function legacyResources(registry: ResourceRegistry, gv: string): ApiResource[] {
   const out: ApiResource[] = [];
-  for (const r of served.filter((x) => groupVersion(x) === gv)) {
-    const entry: ApiResource = { name: r.resource, singularName: r.singular, namespaced: r.namespaced, kind: r.kind, verbs: r.verbs };
-    if (r.shortNames) entry.shortNames = r.shortNames;
-    if (r.categories) entry.categories = r.categories;
+  for (const r of registry.all().filter((x) => groupVersion(x) === gv)) {
+    const entry: ApiResource = { name: r.resource, singularName: r.singular, namespaced: r.namespaced, kind: r.kind, verbs: [...verbsOf(r)] };
+    if (r.shortNames) entry.shortNames = [...r.shortNames];
+    if (r.categories) entry.categories = [...r.categories];
     out.push(entry);
-    for (const s of r.subresources ?? []) {
-      const sub: ApiResource = { name: `${r.resource}/${s.name}`, singularName: '', namespaced: r.namespaced, kind: s.kind, verbs: s.verbs };
+    for (const s of subresourcesOf(r)) {
+      const sub: ApiResource = { name: `${r.resource}/${s.name}`, singularName: '', namespaced: r.namespaced, kind: s.kind, verbs: [...s.verbs] };
       if (s.group !== undefined) sub.group = s.group;
       if (s.version !== undefined) sub.version = s.version;
       out.push(sub);
@@ -60,18 +71,19 @@ export function legacyResources(served: ResourceInfo[], gv: string): ApiResource
   return out;
 }
 
-function aggregatedResource(r: ResourceInfo): Record<string, unknown> {
+function aggregatedResource(r: KindDefinition): Record<string, unknown> {
   const out: Record<string, unknown> = {
     resource: r.resource,
     responseKind: { group: r.group, version: r.version, kind: r.kind },
     scope: r.namespaced ? 'Namespaced' : 'Cluster',
     singularResource: r.singular,
-    verbs: r.verbs,
+    verbs: verbsOf(r),
   };
   if (r.shortNames) out.shortNames = r.shortNames;
   if (r.categories) out.categories = r.categories;
-  if (r.subresources?.length) {
-    out.subresources = r.subresources.map((s) => ({
+  const subresources = subresourcesOf(r);
+  if (subresources.length) {
+    out.subresources = subresources.map((s) => ({
       subresource: s.name,
       responseKind: { group: s.group ?? r.group, version: s.version ?? r.version, kind: s.kind },
       verbs: s.verbs,
@@ -81,9 +93,9 @@ function aggregatedResource(r: ResourceInfo): Record<string, unknown> {
 }
 
 /** Groups (core only for /api, the named groups for /apis) as APIGroupDiscovery items. */
-export function aggregatedDiscovery(served: ResourceInfo[], core: boolean, version: 'v2' | 'v2beta1'): Record<string, unknown> {
-  const groups = new Map<string, ResourceInfo[]>();
-  for (const r of served) {
+export function aggregatedDiscovery(registry: ResourceRegistry, core: boolean, version: 'v2' | 'v2beta1'): Record<string, unknown> {
+  const groups = new Map<string, KindDefinition[]>();
+  for (const r of registry.all()) {
     if ((r.group === '') !== core) continue;
     groups.set(r.group, [...(groups.get(r.group) ?? []), r]);
   }
@@ -137,9 +149,9 @@ function text(ctx: RequestContext, body: string): undefined {
   return undefined;
 }
 
-function namedGroups(served: ResourceInfo[]): Record<string, unknown>[] {
+function namedGroups(registry: ResourceRegistry): Record<string, unknown>[] {
   const groups = new Map<string, string[]>();
-  for (const r of served) if (r.group) groups.set(r.group, [...new Set([...(groups.get(r.group) ?? []), r.version])]);
+  for (const r of registry.all()) if (r.group) groups.set(r.group, [...new Set([...(groups.get(r.group) ?? []), r.version])]);
   return [...groups].map(([name, versions]) => ({
     name,
     versions: versions.map((v) => ({ groupVersion: `${name}/${v}`, version: v })),
@@ -147,26 +159,26 @@ function namedGroups(served: ResourceInfo[]): Record<string, unknown>[] {
   }));
 }
 
-export function addDiscoveryRoutes(router: Router): void {
+export function addDiscoveryRoutes(router: Router, registry: ResourceRegistry): void {
   router.add('/version', { GET: () => ok(SERVER_VERSION) });
   router.add('/api', {
     GET: (ctx) => {
       const agg = wantsAggregated(ctx.req);
-      if (agg) return sendAggregated(ctx, aggregatedDiscovery(servedResources(router), true, agg), agg);
+      if (agg) return sendAggregated(ctx, aggregatedDiscovery(registry, true, agg), agg);
       return ok({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }] });
     },
   });
-  router.add('/api/v1', { GET: () => ok({ kind: 'APIResourceList', groupVersion: 'v1', resources: legacyResources(servedResources(router), 'v1') }) });
+  router.add('/api/v1', { GET: () => ok({ kind: 'APIResourceList', groupVersion: 'v1', resources: legacyResources(registry, 'v1') }) });
   router.add('/apis', {
     GET: (ctx) => {
       const agg = wantsAggregated(ctx.req);
-      if (agg) return sendAggregated(ctx, aggregatedDiscovery(servedResources(router), false, agg), agg);
-      return ok({ kind: 'APIGroupList', apiVersion: 'v1', groups: namedGroups(servedResources(router)) });
+      if (agg) return sendAggregated(ctx, aggregatedDiscovery(registry, false, agg), agg);
+      return ok({ kind: 'APIGroupList', apiVersion: 'v1', groups: namedGroups(registry) });
     },
   });
   router.add('/apis/:group', {
     GET: (ctx) => {
-      const g = namedGroups(servedResources(router)).find((x) => x.name === ctx.params.group);
+      const g = namedGroups(registry).find((x) => x.name === ctx.params.group);
       if (!g) return { code: 404, body: notFoundStatus() };
       return ok({ kind: 'APIGroup', apiVersion: 'v1', ...g });
     },
@@ -174,7 +186,7 @@ export function addDiscoveryRoutes(router: Router): void {
   router.add('/apis/:group/:version', {
     GET: (ctx) => {
       const gv = `${ctx.params.group}/${ctx.params.version}`;
-      const resources = legacyResources(servedResources(router), gv);
+      const resources = legacyResources(registry, gv);
       if (resources.length === 0) return { code: 404, body: notFoundStatus() };
       return ok({ kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv, resources });
     },

@@ -7,6 +7,8 @@
  */
 import { BadRequestError } from '../core/errors.js';
 import { POD_STRUCTS, type FieldType } from '../core/pod-structs.js';
+import { WORKLOAD_STRUCTS } from '../core/workload-structs.js';
+import { BATCH_STORAGE_STRUCTS } from '../core/batch-storage-structs.js';
 
 const META = 'ObjectMeta';
 /** Fields k8s.io/api has that the pod table leaves out (deprecated or in-tree cloud volumes). */
@@ -26,7 +28,7 @@ const TOP: Record<string, Record<string, FieldType>> = {
   },
 };
 
-const structOf = (name: string): Record<string, FieldType> | undefined => TOP[name] ?? POD_STRUCTS[name];
+const structOf = (name: string): Record<string, FieldType> | undefined => TOP[name] ?? WORKLOAD_STRUCTS[name] ?? BATCH_STORAGE_STRUCTS[name] ?? POD_STRUCTS[name];
 
 function walk(value: unknown, t: FieldType, path: string, out: string[]): void {
   if (value === null || typeof value !== 'object') return;

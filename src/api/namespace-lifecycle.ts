@@ -1,17 +1,18 @@
 /**
  * @module The namespace controller's job, in process: once a namespace is Terminating, delete
- * its pods gracefully (the node agent removes them when stopped) and its other content, then
- * remove the namespace when nothing is left.
+ * everything in it through the generic store (pods gracefully, so the node agent stops them;
+ * objects with finalizers once those are done), then remove the namespace when nothing is left.
  */
 import type { Logger } from '../core/logger.js';
-import type { Clock, ObjectStore } from '../core/ports.js';
-import type { Namespace, Pod } from '../core/types.js';
-import { deletePod } from './pod-delete.js';
+import type { Clock } from '../core/ports.js';
+import type { Namespace } from '../core/types.js';
+import type { GenericStore } from './registry/generic-store.js';
+import { qualifiedResource, type KindDefinition } from './registry/kind-definition.js';
+import type { ResourceRegistry } from './registry/resource-registry.js';
 
-/** Namespaced resources that go at once with their namespace (pods go gracefully). */
-const OTHER_NAMESPACED = ['events', 'configmaps', 'secrets'];
-
-export function startNamespaceLifecycle(store: ObjectStore, clock: Clock, logger: Logger): () => void {
+export function startNamespaceLifecycle(objects: GenericStore, registry: ResourceRegistry, _clock: Clock, logger: Logger): () => void {
+  const store = objects.store;
+  const namespaced = registry.all().filter((d) => d.namespaced && d.routes !== 'custom');
   let scheduled = false;
   let stopped = false;
   const reconcile = (): void => {
@@ -21,7 +22,7 @@ export function startNamespaceLifecycle(store: ObjectStore, clock: Clock, logger
       if (ns.status?.phase !== 'Terminating') continue;
       const name = ns.metadata!.name!;
       try {
-        finalize(store, clock, name);
+        finalize(objects, namespaced, name);
       } catch (err) {
         logger.warn('namespace deletion step failed', { namespace: name, error: (err as Error).message });
       }
@@ -37,25 +38,40 @@ export function startNamespaceLifecycle(store: ObjectStore, clock: Clock, logger
   const stopNs = store.watch('namespaces', undefined, rv, (ev) => {
     if ((ev.object as Namespace).status?.phase === 'Terminating') schedule();
   });
-  const stopPods = store.watch('pods', undefined, rv, (ev) => {
-    if (ev.type === 'DELETED') schedule();
-  });
+  // Anything removed may be what a terminating namespace waits for.
+  const stops = namespaced.map((def) =>
+    store.watch(qualifiedResource(def), undefined, rv, (ev) => {
+      if (ev.type === 'DELETED') schedule();
+    }),
+  );
   schedule();
   return () => {
     stopped = true;
     stopNs();
-    stopPods();
+    for (const stop of stops) stop();
   };
 }
 
-function finalize(store: ObjectStore, clock: Clock, namespace: string): void {
-  const pods = store.list<Pod>('pods', namespace).items;
-  for (const pod of pods) {
-    if (pod.metadata?.deletionTimestamp === undefined) deletePod(store, clock, namespace, pod.metadata!.name!);
+/** Deletes what is left in one pass; true when nothing is left. */
+function deleteAll(objects: GenericStore, kinds: readonly KindDefinition[], namespace: string): boolean {
+  let left = 0;
+  for (const def of kinds) {
+    for (const obj of objects.list(def, namespace).items) {
+      const name = obj.metadata!.name!;
+      if (obj.metadata?.deletionTimestamp === undefined) objects.delete(def, namespace, name, { propagationPolicy: 'Background' });
+      if (objects.tryGet(def, namespace, name) !== undefined) left++;
+    }
   }
-  if (store.list('pods', namespace).items.length > 0) return;
-  for (const resource of OTHER_NAMESPACED) {
-    for (const obj of store.list(resource, namespace).items) store.delete(resource, namespace, obj.metadata!.name!);
-  }
-  if (store.tryGet('namespaces', '', namespace)) store.delete('namespaces', '', namespace);
+  return left === 0;
+}
+
+/** What stopping pods still use: their ConfigMaps and Secrets, and the Events the agent writes. */
+const LAST = new Set(['configmaps', 'secrets', 'events']);
+
+/** Workloads and pods first, then what their stopping pods still use, then the namespace. */
+function finalize(objects: GenericStore, kinds: readonly KindDefinition[], namespace: string): void {
+  const last = kinds.filter((d) => d.group === '' && LAST.has(d.resource));
+  if (!deleteAll(objects, kinds.filter((d) => !last.includes(d)), namespace)) return;
+  if (!deleteAll(objects, last, namespace)) return;
+  if (objects.store.tryGet('namespaces', '', namespace)) objects.store.delete('namespaces', '', namespace);
 }

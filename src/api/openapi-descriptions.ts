@@ -5,6 +5,8 @@
  */
 import { POD_DOCS, type Docs } from './openapi-descriptions-pod.js';
 import { VOLUME_DOCS } from './openapi-descriptions-volumes.js';
+import { WORKLOAD_DOCS } from './openapi-descriptions-workloads.js';
+import { SERVICE_DOCS } from './openapi-descriptions-services.js';
 
 const TYPE_META = {
   apiVersion: 'Versioned schema of this object, e.g. "v1".',
@@ -325,4 +327,4 @@ const OTHER_DOCS: Docs = {
   Time: { '': 'A point in time, serialized as an RFC 3339 string in UTC with second precision.' },
 };
 
-export const DESCRIPTIONS: Docs = { ...POD_DOCS, ...VOLUME_DOCS, ...OTHER_DOCS };
+export const DESCRIPTIONS: Docs = { ...POD_DOCS, ...VOLUME_DOCS, ...OTHER_DOCS, ...WORKLOAD_DOCS, ...SERVICE_DOCS };

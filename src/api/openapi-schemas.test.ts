@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { POD_STRUCTS } from '../core/pod-structs.js';
 import { componentSchemas, schemaName, type Schema } from './openapi-schemas.js';
 import { openApiDocument } from './openapi.js';
-import { RESOURCES } from './resource-table.js';
+import { builtinRegistry } from './registry/kinds/index.js';
 import { MERGE_KEYS } from './strategic-merge.js';
 
 const core = componentSchemas('v1');
@@ -43,7 +43,7 @@ test('refs are wrapped in allOf and resolve: Pod → PodSpec → Container → P
 });
 
 test('every $ref in a document resolves inside that same document', () => {
-  for (const gv of ['v1', 'peapod.io/v1alpha1']) {
+  for (const gv of ['v1', 'peapod.io/v1alpha1', 'apps/v1']) {
     const schemas = componentSchemas(gv);
     const refs = JSON.stringify(schemas).match(/"\$ref":"[^"]+"/g) ?? [];
     assert.ok(refs.length > 0);
@@ -59,7 +59,9 @@ test('top-level kinds and list kinds carry x-kubernetes-group-version-kind', () 
   assert.deepEqual(componentSchemas('peapod.io/v1alpha1')['io.peapod.v1alpha1.Image']['x-kubernetes-group-version-kind'], [
     { group: 'peapod.io', kind: 'Image', version: 'v1alpha1' },
   ]);
-  assert.deepEqual(componentSchemas('apps/v1'), {});
+  assert.deepEqual(componentSchemas('apps/v1')['io.k8s.api.apps.v1.Deployment']['x-kubernetes-group-version-kind'], [{ group: 'apps', kind: 'Deployment', version: 'v1' }]);
+  assert.ok(componentSchemas('apps/v1')['io.k8s.api.core.v1.PodSpec'], 'a Deployment document carries the pod schemas its template uses');
+  assert.deepEqual(componentSchemas('example.com/v1'), {});
 });
 
 test('merge-key lists carry the strategic merge extensions from the server merge table', () => {
@@ -121,7 +123,7 @@ test('every field of Pod, PodSpec, Container, ObjectMeta and the common structs 
 test('required fields are listed; the v1 document serves the schemas next to the paths', () => {
   assert.deepEqual(S('Container').required, ['name']);
   assert.deepEqual(S('PodSpec').required, ['containers']);
-  const doc = openApiDocument(RESOURCES, 'v1') as { components: { schemas: Record<string, Schema> }; paths: Record<string, unknown> };
+  const doc = openApiDocument(builtinRegistry({ nodeName: 'n' }), 'v1') as { components: { schemas: Record<string, Schema> }; paths: Record<string, unknown> };
   assert.equal(doc.components.schemas, core);
   assert.ok(doc.paths['/api/v1/namespaces/{namespace}/pods/{name}']);
 });

@@ -7,7 +7,9 @@
  * built-in types), and the merge keys come from the same table the server merges with
  * (strategic-merge.ts), so client and server agree on which lists merge item by item.
  */
-import { MERGE_KEYS, PRIMITIVE_MERGE } from './strategic-merge.js';
+import { ALTERNATE_MERGE_KEYS, MERGE_KEYS, PRIMITIVE_MERGE } from './strategic-merge.js';
+import { WORKLOAD_PACKAGES } from '../core/workload-structs.js';
+import { BATCH_STORAGE_PACKAGES } from '../core/batch-storage-structs.js';
 import { DESCRIPTIONS } from './openapi-descriptions.js';
 import { KINDS, META_STRUCTS, REQUIRED, SCHEMA_STRUCTS, type SchemaField } from './openapi-structs.js';
 
@@ -25,9 +27,13 @@ const kindGroupVersion = (struct: string): string | undefined => Object.keys(KIN
 /** The component name Kubernetes gives a struct, e.g. io.k8s.api.core.v1.PodSpec (peapod's: io.peapod.v1alpha1.Image). */
 export function schemaName(struct: string): string {
   if (META_STRUCTS.has(struct)) return `${META}.${struct}`;
+  const pkg = WORKLOAD_PACKAGES[struct.replace(/List$/, '')] ?? BATCH_STORAGE_PACKAGES[struct.replace(/List$/, '')];
+  if (pkg === 'apps' || pkg === 'scheduling' || pkg === 'batch' || pkg === 'storage') return `io.k8s.api.${pkg}.v1.${struct}`;
   const gv = kindGroupVersion(struct);
   if (gv && gv.includes('/')) {
     const [group, version] = gv.split('/');
+    // Kubernetes' own groups live under io.k8s.api (apps, scheduling.k8s.io...); others by reversed domain.
+    if (group === 'apps' || group.endsWith('.k8s.io')) return `io.k8s.api.${group.replace(/\.k8s\.io$/, '')}.${version}.${struct}`;
     return `${group.split('.').reverse().join('.')}.${version}.${struct}`;
   }
   return `${CORE}.${struct}`;
@@ -69,8 +75,9 @@ function typeSchema(t: SchemaField): Schema {
 /** The strategic-merge and list-type extensions of a list field, from the server's merge table. */
 function listExtensions(field: string, t: { arr: SchemaField }): Schema {
   const item = t.arr;
-  const mergeKey = MERGE_KEYS[field];
-  if (mergeKey && typeof item === 'object' && 'obj' in item && SCHEMA_STRUCTS[item.obj]?.[mergeKey] !== undefined) {
+  const candidates = [MERGE_KEYS[field], ALTERNATE_MERGE_KEYS[field]].filter((k): k is string => k !== undefined);
+  const mergeKey = typeof item === 'object' && 'obj' in item ? candidates.find((k) => SCHEMA_STRUCTS[item.obj]?.[k] !== undefined) : undefined;
+  if (mergeKey && typeof item === 'object' && 'obj' in item) {
     return {
       'x-kubernetes-list-map-keys': [mergeKey],
       'x-kubernetes-list-type': 'map',

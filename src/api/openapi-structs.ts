@@ -5,6 +5,8 @@
  * core/v1 and the list kinds. Descriptions live in openapi-descriptions*.ts.
  */
 import { POD_STRUCTS, type FieldType } from '../core/pod-structs.js';
+import { WORKLOAD_STRUCTS } from '../core/workload-structs.js';
+import { BATCH_STORAGE_STRUCTS } from '../core/batch-storage-structs.js';
 
 /** FieldType plus what only the schemas distinguish: metav1.Time and base64 []byte. */
 export type SchemaField =
@@ -39,6 +41,76 @@ const OVERRIDES: Record<string, Record<string, SchemaField>> = {
 };
 
 const listOf = (item: string): Record<string, SchemaField> => ({ ...typeMeta, metadata: obj('ListMeta'), items: list(item) });
+
+/** core/v1 Service, Endpoints, ServiceAccount; discovery.k8s.io/v1 EndpointSlice; rbac.authorization.k8s.io/v1. */
+const SERVICE_STRUCTS: Record<string, Record<string, SchemaField>> = {
+  Service: { ...typeMeta, metadata: meta, spec: obj('ServiceSpec'), status: obj('ServiceStatus') },
+  ServiceSpec: {
+    ports: list('ServicePort'),
+    selector: { map: str },
+    clusterIP: str,
+    clusterIPs: strs,
+    type: str,
+    externalIPs: strs,
+    sessionAffinity: str,
+    loadBalancerIP: str,
+    loadBalancerSourceRanges: strs,
+    externalName: str,
+    externalTrafficPolicy: str,
+    healthCheckNodePort: i32,
+    publishNotReadyAddresses: bool,
+    sessionAffinityConfig: obj('SessionAffinityConfig'),
+    ipFamilies: strs,
+    ipFamilyPolicy: str,
+    allocateLoadBalancerNodePorts: bool,
+    loadBalancerClass: str,
+    internalTrafficPolicy: str,
+    trafficDistribution: str,
+  },
+  ServicePort: { name: str, protocol: str, appProtocol: str, port: i32, targetPort: 'intOrString', nodePort: i32 },
+  SessionAffinityConfig: { clientIP: obj('ClientIPConfig') },
+  ClientIPConfig: { timeoutSeconds: i32 },
+  ServiceStatus: { loadBalancer: obj('LoadBalancerStatus'), conditions: list('Condition') },
+  LoadBalancerStatus: { ingress: list('LoadBalancerIngress') },
+  LoadBalancerIngress: { ip: str, hostname: str, ipMode: str, ports: list('PortStatus') },
+  PortStatus: { port: i32, protocol: str, error: str },
+  Condition: { type: str, status: str, observedGeneration: i64, lastTransitionTime: time, reason: str, message: str },
+  Endpoints: { ...typeMeta, metadata: meta, subsets: list('EndpointSubset') },
+  EndpointSubset: { addresses: list('EndpointAddress'), notReadyAddresses: list('EndpointAddress'), ports: list('EndpointPort') },
+  EndpointAddress: { ip: str, hostname: str, nodeName: str, targetRef: obj('ObjectReference') },
+  EndpointPort: { name: str, port: i32, protocol: str, appProtocol: str },
+  EndpointSlice: { ...typeMeta, metadata: meta, addressType: str, endpoints: list('Endpoint'), ports: list('EndpointPort') },
+  Endpoint: {
+    addresses: strs,
+    conditions: obj('EndpointConditions'),
+    hostname: str,
+    targetRef: obj('ObjectReference'),
+    deprecatedTopology: { map: str },
+    nodeName: str,
+    zone: str,
+    hints: obj('EndpointHints'),
+  },
+  EndpointConditions: { ready: bool, serving: bool, terminating: bool },
+  EndpointHints: { forZones: list('ForZone') },
+  ForZone: { name: str },
+  ServiceAccount: { ...typeMeta, metadata: meta, secrets: list('ObjectReference'), imagePullSecrets: list('LocalObjectReference'), automountServiceAccountToken: bool },
+  Role: { ...typeMeta, metadata: meta, rules: list('PolicyRule') },
+  ClusterRole: { ...typeMeta, metadata: meta, rules: list('PolicyRule'), aggregationRule: obj('AggregationRule') },
+  AggregationRule: { clusterRoleSelectors: list('LabelSelector') },
+  PolicyRule: { verbs: strs, apiGroups: strs, resources: strs, resourceNames: strs, nonResourceURLs: strs },
+  RoleBinding: { ...typeMeta, metadata: meta, subjects: list('Subject'), roleRef: obj('RoleRef') },
+  ClusterRoleBinding: { ...typeMeta, metadata: meta, subjects: list('Subject'), roleRef: obj('RoleRef') },
+  Subject: { kind: str, apiGroup: str, name: str, namespace: str },
+  RoleRef: { apiGroup: str, kind: str, name: str },
+  ServiceList: listOf('Service'),
+  EndpointsList: listOf('Endpoints'),
+  ServiceAccountList: listOf('ServiceAccount'),
+  EndpointSliceList: listOf('EndpointSlice'),
+  RoleList: listOf('Role'),
+  ClusterRoleList: listOf('ClusterRole'),
+  RoleBindingList: listOf('RoleBinding'),
+  ClusterRoleBindingList: listOf('ClusterRoleBinding'),
+};
 
 const EXTRA: Record<string, Record<string, SchemaField>> = {
   ListMeta: { resourceVersion: str, continue: str, remainingItemCount: i64 },
@@ -189,25 +261,63 @@ const EXTRA: Record<string, Record<string, SchemaField>> = {
   NamespaceList: listOf('Namespace'),
   EventList: listOf('Event'),
   NodeList: listOf('Node'),
+  ...SERVICE_STRUCTS,
   Image: { ...typeMeta, metadata: meta, id: str, names: strs, repoDigests: strs, size: i64, created: str },
   ImageList: listOf('Image'),
 };
 
-/** Every struct of core/v1 (and the meta/v1 ones it uses) that gets a schema. */
+/** The workload kinds' timestamps and opaque fields, as the schemas describe them. */
+const WORKLOAD_OVERRIDES: Record<string, Record<string, SchemaField>> = {
+  DeploymentCondition: { lastUpdateTime: 'time', lastTransitionTime: 'time' },
+  ReplicaSetCondition: { lastTransitionTime: 'time' },
+  ReplicationControllerCondition: { lastTransitionTime: 'time' },
+  DaemonSetCondition: { lastTransitionTime: 'time' },
+  ControllerRevision: { data: 'object' },
+};
+
+/** The batch, StatefulSet, storage and quota kinds' timestamps, as the schemas describe them. */
+const BATCH_STORAGE_OVERRIDES: Record<string, Record<string, SchemaField>> = {
+  JobStatus: { startTime: 'time', completionTime: 'time' },
+  JobCondition: { lastProbeTime: 'time', lastTransitionTime: 'time' },
+  CronJobStatus: { lastScheduleTime: 'time', lastSuccessfulTime: 'time' },
+  StatefulSetCondition: { lastProbeTime: 'time', lastTransitionTime: 'time' },
+  PersistentVolumeClaimCondition: { lastProbeTime: 'time', lastTransitionTime: 'time' },
+  PersistentVolumeStatus: { lastPhaseTransitionTime: 'time' },
+};
+
+const BATCH_STORAGE_LISTS = ['Job', 'CronJob', 'StatefulSet', 'PersistentVolume', 'PersistentVolumeClaim', 'StorageClass'];
+
+const WORKLOAD_LISTS = ['Deployment', 'ReplicaSet', 'DaemonSet', 'ControllerRevision', 'ReplicationController', 'PriorityClass'];
+
+/** Every struct that gets a schema: core/v1 (and the meta/v1 ones it uses) and the workload kinds. */
 export const SCHEMA_STRUCTS: Record<string, Record<string, SchemaField>> = (() => {
   const out: Record<string, Record<string, SchemaField>> = {};
   for (const [name, fields] of Object.entries(POD_STRUCTS)) out[name] = { ...fields, ...OVERRIDES[name] };
-  return { ...out, ...EXTRA };
+  const workloads: Record<string, Record<string, SchemaField>> = {};
+  for (const [name, fields] of Object.entries(WORKLOAD_STRUCTS)) workloads[name] = { ...(fields as Record<string, SchemaField>), ...WORKLOAD_OVERRIDES[name] };
+  for (const k of WORKLOAD_LISTS) workloads[`${k}List`] = listOf(k);
+  for (const [name, fields] of Object.entries(BATCH_STORAGE_STRUCTS)) workloads[name] = { ...(fields as Record<string, SchemaField>), ...BATCH_STORAGE_OVERRIDES[name] };
+  for (const k of BATCH_STORAGE_LISTS) workloads[`${k}List`] = listOf(k);
+  return { ...out, ...EXTRA, ...workloads };
 })();
 
 /** The kinds with a schema (x-kubernetes-group-version-kind on them), by group version. */
 export const KINDS: Record<string, string[]> = {
-  v1: ['Pod', 'ConfigMap', 'Secret', 'Namespace', 'Event', 'Node'].flatMap((k) => [k, `${k}List`]),
+  v1: ['Pod', 'ConfigMap', 'Secret', 'Namespace', 'Event', 'Node', 'Service', 'Endpoints', 'ServiceAccount'].flatMap((k) => [k, `${k}List`]),
+  'discovery.k8s.io/v1': ['EndpointSlice', 'EndpointSliceList'],
+  'rbac.authorization.k8s.io/v1': ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].flatMap((k) => [k, `${k}List`]),
   'peapod.io/v1alpha1': ['Image', 'ImageList'],
+  'apps/v1': ['Deployment', 'ReplicaSet', 'DaemonSet', 'ControllerRevision'].flatMap((k) => [k, `${k}List`]),
+  'scheduling.k8s.io/v1': ['PriorityClass', 'PriorityClassList'],
 };
+KINDS.v1.push('ReplicationController', 'ReplicationControllerList');
+// PersistentVolume and PersistentVolumeClaim get core/v1 schemas once their fields are described (kubectl uses its built-in types meanwhile).
+KINDS['apps/v1'].push('StatefulSet', 'StatefulSetList');
+KINDS['batch/v1'] = ['Job', 'JobList', 'CronJob', 'CronJobList'];
+KINDS['storage.k8s.io/v1'] = ['StorageClass', 'StorageClassList'];
 
 /** Structs that live in apimachinery's meta/v1 rather than core/v1. */
-export const META_STRUCTS = new Set(['ObjectMeta', 'OwnerReference', 'ManagedFieldsEntry', 'ListMeta', 'LabelSelector', 'LabelSelectorRequirement']);
+export const META_STRUCTS = new Set(['ObjectMeta', 'OwnerReference', 'ManagedFieldsEntry', 'ListMeta', 'LabelSelector', 'LabelSelectorRequirement', 'Condition']);
 
 /** Fields without omitempty that the API requires (explain prints them as -required-). */
 export const REQUIRED: Record<string, string[]> = {
@@ -250,4 +360,23 @@ export const REQUIRED: Record<string, string[]> = {
   NamespaceList: ['items'],
   EventList: ['items'],
   NodeList: ['items'],
+  ServicePort: ['port'],
+  EndpointAddress: ['ip'],
+  EndpointPort: ['port'],
+  EndpointSlice: ['addressType', 'endpoints'],
+  Endpoint: ['addresses'],
+  PolicyRule: ['verbs'],
+  RoleBinding: ['roleRef'],
+  ClusterRoleBinding: ['roleRef'],
+  Subject: ['kind', 'name'],
+  RoleRef: ['apiGroup', 'kind', 'name'],
+  Condition: ['type', 'status', 'lastTransitionTime', 'reason', 'message'],
+  ServiceList: ['items'],
+  EndpointsList: ['items'],
+  ServiceAccountList: ['items'],
+  EndpointSliceList: ['items'],
+  RoleList: ['items'],
+  ClusterRoleList: ['items'],
+  RoleBindingList: ['items'],
+  ClusterRoleBindingList: ['items'],
 };

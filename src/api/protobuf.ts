@@ -1,103 +1,20 @@
 /**
  * @module Protobuf request bodies (`application/vnd.kubernetes.protobuf`), which kubectl's typed
- * clients send for `create configmap|secret|namespace` and `auth can-i|whoami` and cannot be told
- * not to. Decodes the
- * `k8s\0` envelope (runtime.Unknown) and the few messages those commands send, field numbers
- * from k8s.io/api generated.proto, into the JSON shape the routes already take. Anything else
- * is a 415 naming the kind.
+ * clients send for `create configmap|secret|namespace|deployment|job|cronjob|serviceaccount|service|
+ * role|rolebinding|token` and `auth can-i|whoami` and cannot be told not to. Decodes the `k8s\0`
+ * envelope (runtime.Unknown) and the messages those commands send (`create job --from=cronjob/NAME`
+ * copies the CronJob's stored, defaulted template), field numbers from k8s.io/api generated.proto,
+ * into the JSON shape the routes already take. A field a decoder does not read is refused (415),
+ * never dropped; any other kind is a 415 naming it.
  */
 import { BadRequestError, UnsupportedMediaTypeError } from '../core/errors.js';
+import { cronJobDecoder, jobDecoder } from './protobuf-batch.js';
+import { podTemplate } from './protobuf-pod.js';
+import { addToMap, fields, int, labelSelector, message, objectMeta, str, stringFields, stringsMessage, type Decoder, type Field } from './protobuf-wire.js';
+
+export { fields, type Field } from './protobuf-wire.js';
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
-
-interface Field {
-  no: number;
-  wire: number;
-  /** varint value (wire 0) */
-  int?: bigint;
-  /** bytes (wire 2) */
-  bytes?: Buffer;
-}
-
-function fields(buf: Buffer): Field[] {
-  const out: Field[] = [];
-  let pos = 0;
-  const varint = (): bigint => {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      if (pos >= buf.length) throw new BadRequestError('protobuf: truncated varint');
-      const b = buf[pos++];
-      result |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7n;
-      if (shift > 63n) throw new BadRequestError('protobuf: varint too long');
-    }
-  };
-  while (pos < buf.length) {
-    const tag = varint();
-    const no = Number(tag >> 3n);
-    const wire = Number(tag & 7n);
-    if (no === 0) throw new BadRequestError('protobuf: field number 0');
-    if (wire === 0) out.push({ no, wire, int: varint() });
-    else if (wire === 2) {
-      const len = Number(varint());
-      if (pos + len > buf.length) throw new BadRequestError('protobuf: truncated field');
-      out.push({ no, wire, bytes: buf.subarray(pos, pos + len) });
-      pos += len;
-    } else if (wire === 1) pos += 8;
-    else if (wire === 5) pos += 4;
-    else throw new BadRequestError(`protobuf: unsupported wire type ${wire}`);
-    if (pos > buf.length) throw new BadRequestError('protobuf: truncated field');
-  }
-  return out;
-}
-
-const str = (f: Field): string => (f.bytes ?? Buffer.alloc(0)).toString('utf8');
-
-function mapEntry(f: Field, asBase64: boolean): [string, string] {
-  let key = '';
-  let value = '';
-  for (const e of fields(f.bytes ?? Buffer.alloc(0))) {
-    if (e.no === 1) key = str(e);
-    if (e.no === 2) value = asBase64 ? (e.bytes ?? Buffer.alloc(0)).toString('base64') : str(e);
-  }
-  return [key, value];
-}
-
-function addToMap(obj: Record<string, unknown>, name: string, f: Field, asBase64 = false): void {
-  const [k, v] = mapEntry(f, asBase64);
-  obj[name] = { ...(obj[name] as Record<string, string> | undefined), [k]: v };
-}
-
-function objectMeta(buf: Buffer): Record<string, unknown> {
-  const m: Record<string, unknown> = {};
-  for (const f of fields(buf)) {
-    if (f.wire !== 2) continue;
-    if (f.no === 1) m.name = str(f);
-    else if (f.no === 2) m.generateName = str(f);
-    else if (f.no === 3) m.namespace = str(f);
-    else if (f.no === 5) m.uid = str(f);
-    else if (f.no === 6) m.resourceVersion = str(f);
-    else if (f.no === 11) addToMap(m, 'labels', f);
-    else if (f.no === 12) addToMap(m, 'annotations', f);
-    else if (f.no === 14) m.finalizers = [...((m.finalizers as string[] | undefined) ?? []), str(f)];
-  }
-  for (const k of ['name', 'generateName', 'namespace', 'uid', 'resourceVersion']) if (m[k] === '') delete m[k];
-  return m;
-}
-
-type Decoder = (buf: Buffer) => Record<string, unknown>;
-
-/** Length-delimited string fields by number → JSON name; empty strings are left out, as Go's omitempty. */
-function stringFields(buf: Buffer, names: Record<number, string>): Record<string, string> {
-  const o: Record<string, string> = {};
-  for (const f of fields(buf)) {
-    const name = names[f.no];
-    if (name && f.wire === 2 && f.bytes && f.bytes.length > 0) o[name] = str(f);
-  }
-  return o;
-}
 
 /** authorization/v1 ResourceAttributes (the field and label selectors of 1.31+ are not read). */
 const RESOURCE_ATTRIBUTES = { 1: 'namespace', 2: 'verb', 3: 'group', 4: 'version', 5: 'resource', 6: 'subresource', 7: 'name' };
@@ -122,7 +39,146 @@ function review(specFields: (f: Field) => [string, unknown] | undefined): Decode
   };
 }
 
+const SUBJECT = { 1: 'kind', 2: 'apiGroup', 3: 'name', 4: 'namespace' };
+const ROLE_REF = { 1: 'apiGroup', 2: 'kind', 3: 'name' };
+const POLICY_RULE_LISTS = { 1: 'verbs', 2: 'apiGroups', 3: 'resources', 4: 'resourceNames', 5: 'nonResourceURLs' };
+
+/** rbac/v1 RoleBinding and ClusterRoleBinding: metadata 1, subjects 2, roleRef 3. */
+const binding: Decoder = (buf) => {
+  const o: Record<string, unknown> = {};
+  for (const f of fields(buf)) {
+    if (f.no === 1 && f.bytes) o.metadata = objectMeta(f.bytes);
+    else if (f.no === 2 && f.bytes) o.subjects = [...((o.subjects as unknown[] | undefined) ?? []), stringsMessage(f.bytes, SUBJECT)];
+    else if (f.no === 3 && f.bytes) o.roleRef = stringsMessage(f.bytes, ROLE_REF);
+  }
+  return o;
+};
+
+/** rbac/v1 Role and ClusterRole: metadata 1, rules 2 (an aggregationRule is not read). */
+const role: Decoder = (buf) => {
+  const o: Record<string, unknown> = {};
+  for (const f of fields(buf)) {
+    if (f.no === 1 && f.bytes) o.metadata = objectMeta(f.bytes);
+    else if (f.no === 2 && f.bytes) o.rules = [...((o.rules as unknown[] | undefined) ?? []), stringsMessage(f.bytes, {}, POLICY_RULE_LISTS)];
+  }
+  return o;
+};
+
+/** intstr.IntOrString: type 1 (0 int, 1 string), intVal 2, strVal 3. */
+function intOrString(buf: Buffer): number | string {
+  let type = 0n;
+  let int = 0;
+  let s = '';
+  for (const f of fields(buf)) {
+    if (f.no === 1 && f.int !== undefined) type = f.int;
+    else if (f.no === 2 && f.int !== undefined) int = Number(BigInt.asIntN(32, f.int));
+    else if (f.no === 3) s = str(f);
+  }
+  return type === 1n ? s : int;
+}
+
+/** core/v1 ServicePort: name 1, protocol 2, port 3, targetPort 4, nodePort 5, appProtocol 6. */
+function servicePort(buf: Buffer): Record<string, unknown> {
+  const p: Record<string, unknown> = {};
+  for (const f of fields(buf)) {
+    if (f.no === 1 && f.bytes?.length) p.name = str(f);
+    else if (f.no === 2 && f.bytes?.length) p.protocol = str(f);
+    else if (f.no === 3 && f.int !== undefined) p.port = Number(f.int);
+    else if (f.no === 4 && f.bytes) p.targetPort = intOrString(f.bytes);
+    else if (f.no === 5 && f.int !== undefined) p.nodePort = Number(f.int);
+    else if (f.no === 6 && f.bytes?.length) p.appProtocol = str(f);
+  }
+  return p;
+}
+
+const SERVICE_SPEC_STRINGS: Record<number, string> = {
+  3: 'clusterIP',
+  4: 'type',
+  7: 'sessionAffinity',
+  8: 'loadBalancerIP',
+  10: 'externalName',
+  11: 'externalTrafficPolicy',
+  17: 'ipFamilyPolicy',
+  21: 'loadBalancerClass',
+  22: 'internalTrafficPolicy',
+  23: 'trafficDistribution',
+};
+const SERVICE_SPEC_LISTS: Record<number, string> = { 5: 'externalIPs', 9: 'loadBalancerSourceRanges', 18: 'clusterIPs', 19: 'ipFamilies' };
+
+function serviceSpec(buf: Buffer): Record<string, unknown> {
+  const spec: Record<string, unknown> = stringsMessage(buf, SERVICE_SPEC_STRINGS, SERVICE_SPEC_LISTS);
+  for (const f of fields(buf)) {
+    if (f.no === 1 && f.bytes) spec.ports = [...((spec.ports as unknown[] | undefined) ?? []), servicePort(f.bytes)];
+    else if (f.no === 2 && f.bytes) addToMap(spec, 'selector', f);
+    else if (f.no === 13 && f.int !== undefined && f.int !== 0n) spec.publishNotReadyAddresses = true;
+  }
+  return spec;
+}
+
 const DECODERS: Record<string, Decoder> = {
+  // kubectl create deployment NAME --image=... [--replicas] [--port] [-- COMMAND]
+  'apps/v1/Deployment': (buf) =>
+    message(buf, 'Deployment', {
+      1: (f, o) => (o.metadata = objectMeta(f.bytes ?? Buffer.alloc(0))),
+      2: (f, o) =>
+        (o.spec = message(f.bytes ?? Buffer.alloc(0), 'DeploymentSpec', {
+          1: (g, s) => (s.replicas = int(g)),
+          2: (g, s) => (s.selector = labelSelector(g.bytes ?? Buffer.alloc(0))),
+          3: (g, s) => (s.template = podTemplate(g.bytes ?? Buffer.alloc(0))),
+          // kubectl sends an empty strategy (its type an empty string): the server defaults it.
+          4: (g, s) => {
+            const strategy = message(g.bytes ?? Buffer.alloc(0), 'DeploymentStrategy', { 1: (h, o) => (o.type = str(h)) });
+            if (strategy.type) s.strategy = strategy;
+          },
+          5: (g, s) => (s.minReadySeconds = int(g)),
+          6: (g, s) => (s.revisionHistoryLimit = int(g)),
+          7: (g, s) => (s.paused = g.int !== 0n),
+          9: (g, s) => (s.progressDeadlineSeconds = int(g)),
+        })),
+      3: () => undefined,
+    }),
+  // kubectl create job NAME --image -- COMMAND, create job NAME --from=cronjob/CJ. The status (3) kubectl sends is
+  // zero-valued and the API server ignores a status on create anyway.
+  'batch/v1/Job': jobDecoder,
+  // kubectl create cronjob NAME --image --schedule [--restart] -- COMMAND
+  'batch/v1/CronJob': cronJobDecoder,
+  'rbac.authorization.k8s.io/v1/RoleBinding': binding,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': binding,
+  'rbac.authorization.k8s.io/v1/Role': role,
+  'rbac.authorization.k8s.io/v1/ClusterRole': role,
+  'v1/ServiceAccount': (buf) => {
+    const o: Record<string, unknown> = {};
+    for (const f of fields(buf)) {
+      if (f.no === 1 && f.bytes) o.metadata = objectMeta(f.bytes);
+      else if (f.no === 4 && f.int !== undefined) o.automountServiceAccountToken = f.int !== 0n;
+    }
+    return o;
+  },
+  'v1/Service': (buf) => {
+    const o: Record<string, unknown> = {};
+    for (const f of fields(buf)) {
+      if (f.no === 1 && f.bytes) o.metadata = objectMeta(f.bytes);
+      else if (f.no === 2 && f.bytes) o.spec = serviceSpec(f.bytes);
+    }
+    return o;
+  },
+  /** authentication/v1 TokenRequest: spec 2 = audiences 1, boundObjectRef 3, expirationSeconds 4. */
+  'authentication.k8s.io/v1/TokenRequest': (buf) => {
+    const o: Record<string, unknown> = {};
+    for (const f of fields(buf)) {
+      if (f.no === 1 && f.bytes) o.metadata = objectMeta(f.bytes);
+      else if (f.no === 2 && f.bytes) {
+        const spec: Record<string, unknown> = {};
+        for (const sf of fields(f.bytes)) {
+          if (sf.no === 1) spec.audiences = [...((spec.audiences as string[] | undefined) ?? []), str(sf)];
+          else if (sf.no === 3 && sf.bytes) spec.boundObjectRef = stringsMessage(sf.bytes, { 1: 'kind', 2: 'apiVersion', 3: 'name', 4: 'uid' });
+          else if (sf.no === 4 && sf.int !== undefined) spec.expirationSeconds = Number(sf.int);
+        }
+        o.spec = spec;
+      }
+    }
+    return o;
+  },
   'v1/ConfigMap': (buf) => {
     const o: Record<string, unknown> = {};
     for (const f of fields(buf)) {

@@ -8,54 +8,70 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { NotFoundError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
-import type { ApiDeps, RequestContext } from './context.js';
+import type { ApiDeps, HandlerDeps, RequestContext } from './context.js';
 import { addDiscoveryRoutes } from './discovery.js';
 import { sendJson } from './http-util.js';
 import { startNamespaceLifecycle } from './namespace-lifecycle.js';
+import { addGenericRoutes } from './registry/generic-routes.js';
+import { GenericStore } from './registry/generic-store.js';
+import { defaultAdmission } from './registry/admission.js';
+import { serviceAdmission } from './registry/service-admission.js';
+import { DEFAULT_NODE_PORT_RANGE, DEFAULT_SERVICE_CIDR } from '../core/service-allocation.js';
+import { builtinRegistry } from './registry/kinds/index.js';
+import { ensureSystemNamespaces } from './registry/kinds/namespace-kind.js';
+import { ensureSystemPriorityClasses } from './registry/kinds/scheduling-kinds.js';
+import type { ResourceRegistry } from './registry/resource-registry.js';
 import { Router } from './router.js';
-import { addConfigMapRoutes } from './routes/configmaps.js';
-import { addEventRoutes } from './routes/events.js';
 import { addImageRoutes } from './routes/images.js';
 import { addSelfSubjectRoutes } from './routes/self-subject.js';
-import { addNamespaceRoutes, ensureSystemNamespaces } from './routes/namespaces.js';
-import { addNodeRoutes } from './routes/nodes.js';
+import { addServiceAccountTokenRoutes } from './routes/service-account-token.js';
+import { addMetricsRoutes } from './routes/metrics.js';
+import { addDashboardLoginRoutes } from './routes/dashboard-logins.js';
 import { addStreamingRoutes, ExecUpgrader, parseStreamRequest } from './routes/pod-exec.js';
 import { addPodLogRoutes } from './routes/pod-log.js';
-import { addPodRoutes } from './routes/pods.js';
-import { addSecretRoutes } from './routes/secrets.js';
+import { addPodBindingRoutes } from './routes/pod-binding.js';
 import { isSpdyUpgrade, serveSpdyStream } from './spdy/spdy-exec.js';
 import { PortForwardUpgrader } from './spdy/spdy-port-forward.js';
 import { toStatus } from './status.js';
 import { negotiateBody } from './table.js';
 import { addOpenApiRoutes } from './openapi.js';
+import { ADMIN_USER, impersonate } from './authentication.js';
+import { ensureBootstrapPolicy, RbacPolicyCache, requireAccess } from './authorization.js';
+import { requestAttributes } from './request-attributes.js';
+import { SYSTEM_MASTERS, type UserInfo } from '../core/rbac-authorizer.js';
 
 export type { ApiDeps } from './context.js';
 
 export interface ApiServer {
   readonly server: Server;
-  /** For reuse by another listener (HTTPS). */
-  handleRequest(req: IncomingMessage, res: ServerResponse): void;
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** The served kinds and their object semantics, for in-process clients (the controllers). */
+  readonly registry: ResourceRegistry;
+  readonly objects: GenericStore;
+  /**
+   * For reuse by another listener (HTTPS), which passes the user its authenticator found; without
+   * one (the unix socket, root only) the request is the admin's.
+   */
+  handleRequest(req: IncomingMessage, res: ServerResponse, user?: UserInfo): void;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, user?: UserInfo): void;
   /** Listens on a unix socket (0600), replacing a stale socket file; refuses a live one. */
   listen(socketPath: string): Promise<void>;
   /** Idempotent: ends watches and streams, destroys open connections, stops the namespace loop. */
   close(): Promise<void>;
 }
 
-export function buildRouter(): Router {
+export function buildRouter(registry: ResourceRegistry): Router {
   const router = new Router();
-  addDiscoveryRoutes(router);
-  addOpenApiRoutes(router);
-  addNamespaceRoutes(router);
-  addPodRoutes(router);
+  addDiscoveryRoutes(router, registry);
+  addOpenApiRoutes(router, registry);
   addPodLogRoutes(router);
+  addPodBindingRoutes(router);
   addStreamingRoutes(router);
-  addEventRoutes(router);
   addImageRoutes(router);
-  addConfigMapRoutes(router);
-  addSecretRoutes(router);
-  addNodeRoutes(router);
   addSelfSubjectRoutes(router);
+  addServiceAccountTokenRoutes(router);
+  addMetricsRoutes(router);
+  addDashboardLoginRoutes(router);
+  addGenericRoutes(router, registry);
   return router;
 }
 
@@ -64,14 +80,22 @@ export function buildRouter(): Router {
  * (the store must be open); `listen` then serves.
  */
 export function createApiServer(depsIn: ApiDeps): ApiServer {
-  const deps = { ...depsIn, logger: depsIn.logger ?? silentLogger };
-  const router = buildRouter();
+  const registry = depsIn.registry ?? builtinRegistry();
+  const objects = new GenericStore(depsIn.store, depsIn.clock, [
+    ...defaultAdmission(),
+    ...serviceAdmission(depsIn.services ?? { serviceCidr: DEFAULT_SERVICE_CIDR, nodePortRange: DEFAULT_NODE_PORT_RANGE }),
+  ]);
+  const rbac = new RbacPolicyCache(depsIn.store);
+  const deps: HandlerDeps = { ...depsIn, logger: depsIn.logger ?? silentLogger, registry, objects, rbac };
+  const router = buildRouter(registry);
   const streams = new Set<() => void>();
   const sockets = new Set<Socket | Duplex>();
   const exec = new ExecUpgrader();
   const portForward = new PortForwardUpgrader();
   ensureSystemNamespaces(deps.store);
-  const stopLifecycle = startNamespaceLifecycle(deps.store, deps.clock, deps.logger);
+  ensureSystemPriorityClasses(deps.store);
+  ensureBootstrapPolicy(objects, registry, deps.logger);
+  const stopLifecycle = startNamespaceLifecycle(objects, registry, deps.clock, deps.logger);
 
   const track = (end: () => void): (() => void) => {
     streams.add(end);
@@ -89,23 +113,32 @@ export function createApiServer(depsIn: ApiDeps): ApiServer {
     sendJson(res, status.code, status);
   };
 
-  const handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
+  /** Impersonation applied, then RBAC: the user the request acts as, or a 403. */
+  const actor = (req: IncomingMessage, url: URL, caller: UserInfo, upgrade: boolean): UserInfo => {
+    const user = impersonate(caller, req, () => rbac.current());
+    if (!user.groups.includes(SYSTEM_MASTERS)) requireAccess(user, requestAttributes(req.method ?? 'GET', url.pathname, url.searchParams, upgrade), rbac);
+    return user;
+  };
+
+  const handleRequest = (req: IncomingMessage, res: ServerResponse, caller: UserInfo = ADMIN_USER): void => {
     void (async () => {
       try {
         const url = new URL(req.url ?? '/', 'http://peapod');
+        const user = actor(req, url, caller, false);
         const { handler, params } = router.match(req.method ?? 'GET', url.pathname);
-        const ctx: RequestContext = { req, res, url, query: url.searchParams, params, deps, track };
+        const ctx: RequestContext = { req, res, url, query: url.searchParams, params, deps, track, user };
         const reply = await handler(ctx);
-        if (reply) sendJson(res, reply.code, negotiateBody(req, url.searchParams, reply.code, reply.body, deps.clock.now()));
+        if (reply) sendJson(res, reply.code, negotiateBody(req, url.searchParams, reply.code, reply.body, deps.clock.now(), registry));
       } catch (err) {
         fail(res, err);
       }
     })().catch((err: unknown) => deps.logger.error('request handler crashed', { error: String(err) }));
   };
 
-  const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+  const handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, caller: UserInfo = ADMIN_USER): void => {
     try {
       const url = new URL(req.url ?? '/', 'http://peapod');
+      actor(req, url, caller, true);
       const pf = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward$/.exec(url.pathname);
       if (pf) return portForward.handle(deps, req, socket, head, { namespace: decodeURIComponent(pf[1]), name: decodeURIComponent(pf[2]) });
       const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach)$/.exec(url.pathname);
@@ -123,8 +156,8 @@ export function createApiServer(depsIn: ApiDeps): ApiServer {
     }
   };
 
-  const server = createServer(handleRequest);
-  server.on('upgrade', handleUpgrade);
+  const server = createServer((req, res) => handleRequest(req, res));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => handleUpgrade(req, socket, head));
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -140,6 +173,7 @@ export function createApiServer(depsIn: ApiDeps): ApiServer {
   const close = (): Promise<void> => {
     closing ??= new Promise<void>((resolve) => {
       stopLifecycle();
+      rbac.close();
       for (const end of [...streams]) end();
       exec.close();
       portForward.close();
@@ -172,6 +206,6 @@ export function createApiServer(depsIn: ApiDeps): ApiServer {
     });
   };
 
-  return { server, handleRequest, handleUpgrade, listen, close };
+  return { server, registry, objects, handleRequest, handleUpgrade, listen, close };
 }
 

@@ -55,3 +55,11 @@ test('directives: $patch delete/replace, null, $retainKeys, $deleteFromPrimitive
   assert.throws(() => smp(live, { spec: { containers: [{ image: 'no-name' }] } }), /merge key/);
   assert.throws(() => smp(live, { $patch: 'bogus' }), /directive/);
 });
+
+test("a Service's ports merge by port; lists whose items carry no merge key are replaced", () => {
+  const svc = { spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }, { name: 'https', port: 443 }] } };
+  const out = smp(svc, { spec: { ports: [{ port: 80, targetPort: 9090 }] } }) as typeof svc;
+  assert.deepEqual(out.spec.ports, [{ name: 'http', port: 80, targetPort: 9090 }, { name: 'https', port: 443 }]);
+  const node = { addresses: [{ ip: '10.0.0.1' }, { ip: '10.0.0.2' }] };
+  assert.deepEqual((smp(node, { addresses: [{ ip: '10.0.0.3' }] }) as typeof node).addresses, [{ ip: '10.0.0.3' }], 'addresses without `type` are not NodeAddresses');
+});

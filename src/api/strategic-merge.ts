@@ -4,7 +4,9 @@
  * ports by containerPort, volumeMounts by mountPath, ...) merge item by item; other lists are
  * replaced. Directives: `$patch: replace|delete` (maps and list items), `$retainKeys`,
  * `$setElementOrder/<list>` and `$deleteFromPrimitiveList/<list>`. Merge keys are looked up by
- * field name, which is unambiguous for Pod, ConfigMap, Secret, Namespace, Event and Node.
+ * field name, which is unambiguous for Pod, ConfigMap, Secret, Namespace, Event and Node; where a
+ * name means another list in another kind (a Service's `ports` merge by `port`), the items say
+ * which key applies, and a list whose items carry neither (Endpoints addresses) is replaced.
  */
 import { BadRequestError } from '../core/errors.js';
 
@@ -27,6 +29,22 @@ export const MERGE_KEYS: Readonly<Record<string, string>> = {
   addresses: 'type',
   taints: 'key',
 };
+
+/** The merge key of a same-named list in another kind, used when the items lack the first one. */
+export const ALTERNATE_MERGE_KEYS: Readonly<Record<string, string>> = {
+  ports: 'port',
+};
+
+/** The merge key that applies to these items of `field` (see the module comment), or undefined: replace. */
+export function mergeKeyFor(field: string, ...lists: Json[][]): string | undefined {
+  const primary = MERGE_KEYS[field];
+  if (!primary) return undefined;
+  const items = lists.flat().filter(isObject);
+  if (items.length === 0 || items.some((i) => i[primary] !== undefined)) return primary;
+  const alternate = ALTERNATE_MERGE_KEYS[field];
+  if (alternate && items.some((i) => i[alternate] !== undefined)) return alternate;
+  return undefined;
+}
 
 /** Lists of primitives merged as sets (patchStrategy "merge" on a []string). */
 export const PRIMITIVE_MERGE: ReadonlySet<string> = new Set(['finalizers']);
@@ -69,8 +87,9 @@ function mergeMap(original: Obj, patch: Obj): Obj | undefined {
     if (value === null) {
       delete out[key];
     } else if (Array.isArray(value)) {
-      const mergeKey = MERGE_KEYS[key];
-      if (mergeKey) out[key] = mergeList(Array.isArray(out[key]) ? (out[key] as Json[]) : [], value, mergeKey, key);
+      const current = Array.isArray(out[key]) ? (out[key] as Json[]) : [];
+      const mergeKey = mergeKeyFor(key, value, current);
+      if (mergeKey) out[key] = mergeList(current, value, mergeKey, key);
       else if (PRIMITIVE_MERGE.has(key)) out[key] = [...new Set([...(Array.isArray(out[key]) ? (out[key] as Json[]) : []), ...value])];
       else out[key] = structuredClone(value);
     } else if (isObject(value)) {
@@ -82,8 +101,7 @@ function mergeMap(original: Obj, patch: Obj): Obj | undefined {
     }
   }
   for (const [field, order] of orders) {
-    const mergeKey = MERGE_KEYS[field];
-    if (Array.isArray(out[field])) out[field] = reorder(out[field] as Json[], order, mergeKey);
+    if (Array.isArray(out[field])) out[field] = reorder(out[field] as Json[], order, mergeKeyFor(field, out[field] as Json[], order));
   }
   if (patch.$retainKeys !== undefined) {
     if (!Array.isArray(patch.$retainKeys)) throw new BadRequestError('strategic merge patch: $retainKeys must be a list');

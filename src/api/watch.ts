@@ -8,13 +8,16 @@ import { parseSelectors } from '../core/selectors.js';
 import type { RequestContext } from './context.js';
 import { queryBool, queryInt } from './http-util.js';
 import { toStatus } from './status.js';
-import { includeObjectOf, toTable, wantsTable } from './table.js';
+import { includeObjectOf, tableFor, toTable, wantsTable } from './table.js';
 
 /** How often a BOOKMARK is sent when the client allows them. */
 export const BOOKMARK_INTERVAL_MS = 60_000;
 
 export interface WatchTarget {
+  /** The store's resource name (`pods`, `deployments.apps`). */
   resource: string;
+  /** The field selectors the kind supports. */
+  fields: readonly string[];
   /** undefined: all namespaces. */
   namespace: string | undefined;
   kind: string;
@@ -33,7 +36,7 @@ export function serveWatch(ctx: RequestContext, target: WatchTarget): undefined 
     fieldSelector: query.get('fieldSelector') ?? undefined,
   };
   // Bad selectors and parameters are a 400 before the stream starts.
-  parseSelectors(opts, target.resource);
+  parseSelectors(opts, target.fields);
   const timeoutSeconds = queryInt(query, 'timeoutSeconds', 0);
   const bookmarks = queryBool(query, 'allowWatchBookmarks');
   const resourceVersion = query.get('resourceVersion') ?? undefined;
@@ -52,7 +55,7 @@ export function serveWatch(ctx: RequestContext, target: WatchTarget): undefined 
     if (ended) return;
     const asTable = table && ev.type !== 'BOOKMARK' && ev.type !== 'ERROR';
     // As upstream: the first event's Table carries the columns, later ones only their row.
-    const out = asTable ? { type: ev.type, object: toTable(ev.object as never, clock.now(), include, table, firstRow) } : ev;
+    const out = asTable ? { type: ev.type, object: toTable(ev.object as never, tableFor(ctx.deps.registry, ev.object as never), clock.now(), include, table, firstRow) } : ev;
     if (asTable) firstRow = false;
     res.write(`${JSON.stringify(out)}\n`);
   };

@@ -1,25 +1,7 @@
-/** @module Pieces every resource route shares. */
+/** @module Object metadata rules every kind shares: server-owned fields, name and namespace checks. */
 import { BadRequestError } from '../../core/errors.js';
 import type { Mutable } from '../../core/mutable.js';
-import type { ListOptions } from '../../core/ports.js';
-import { parseSelectors } from '../../core/selectors.js';
 import type { KubeObject, ObjectMeta } from '../../core/types.js';
-import { queryInt } from '../http-util.js';
-
-/** labelSelector, fieldSelector, limit, continue from the query; bad selectors fail here as 400. */
-export function listOptions(query: URLSearchParams, resource: string): ListOptions {
-  const opts: ListOptions = {};
-  const labelSelector = query.get('labelSelector');
-  const fieldSelector = query.get('fieldSelector');
-  if (labelSelector) opts.labelSelector = labelSelector;
-  if (fieldSelector) opts.fieldSelector = fieldSelector;
-  parseSelectors(opts, resource);
-  const limit = queryInt(query, 'limit', 0);
-  if (limit) opts.limit = limit;
-  const cont = query.get('continue');
-  if (cont) opts.continue = cont;
-  return opts;
-}
 
 /** Fields only the server sets: a client's values are dropped on create. */
 export function stripServerFields(meta: ObjectMeta | undefined): ObjectMeta {
