@@ -8,7 +8,9 @@ import type { Pod, Volume } from '../core/types.js';
 import type { Layout } from '../core/layout.js';
 import type { Logger } from '../core/logger.js';
 import type { ConfigSource, NodeAllocatable } from '../core/container-env.js';
+import { VolumeMountError } from './volume-mount-error.js';
 import { atomicVolumeKind, isTmpfsVolume, volumePayload, volumeReferences, withFsGroupModes, type AtomicVolumeWriter } from '../core/volume-payload.js';
+import { hasTokenSource, type ServiceAccountTokenManager } from './token-manager.js';
 
 export interface ConfigVolumeDeps {
   layout: Layout;
@@ -16,6 +18,8 @@ export interface ConfigVolumeDeps {
   configs: ConfigSource;
   allocatable: NodeAllocatable;
   logger: Logger;
+  /** Tokens of projected serviceAccountToken sources; without it such volumes fail to set up. */
+  tokens?: ServiceAccountTokenManager;
 }
 
 /** The directory of an atomic-writer volume, or undefined for other volume types. */
@@ -24,34 +28,30 @@ export function atomicVolumeDir(layout: Layout, podUid: string, volume: Volume):
   return kind ? `${layout.podDir(podUid)}/volumes/kubernetes.io~${kind}/${volume.name}` : undefined;
 }
 
-/** A volume that could not be set up; the message is the kubelet's FailedMount text. */
-export class MountVolumeError extends Error {
-  constructor(volume: string, cause: string) {
-    super(`MountVolume.SetUp failed for volume "${volume}" : ${cause}`);
-    this.name = 'MountVolumeError';
-  }
-}
-
 /**
  * Writes every atomic-writer volume of the pod (or only those `only` selects). With `strict`
- * the first failure throws a MountVolumeError; otherwise failures are logged and the old
+ * the first failure throws a VolumeMountError; otherwise failures are logged and the old
  * content stays, as the kubelet's periodic remount does. Returns the names of changed volumes.
  */
 export async function writeConfigVolumes(d: ConfigVolumeDeps, pod: Pod, strict: boolean, only?: (v: Volume) => boolean): Promise<string[]> {
   const uid = pod.metadata!.uid!;
   const changed: string[] = [];
+  let tokensReady: Promise<void> | undefined;
+  const serviceAccountToken = d.tokens ? d.tokens.get.bind(d.tokens, pod) : undefined;
   for (const volume of pod.spec?.volumes ?? []) {
     const kind = atomicVolumeKind(volume);
     if (!kind || (only && !only(volume))) continue;
     const dir = atomicVolumeDir(d.layout, uid, volume)!;
     try {
+      if (d.tokens && hasTokenSource(volume)) await (tokensReady ??= d.tokens.prepare(pod));
       const fsGroup = pod.spec?.securityContext?.fsGroup;
-      const payload = withFsGroupModes(volumePayload(volume, { pod, configs: d.configs, allocatable: d.allocatable }), fsGroup);
+      const ctx = { pod, configs: d.configs, allocatable: d.allocatable, ...(serviceAccountToken ? { serviceAccountToken } : {}) };
+      const payload = withFsGroupModes(volumePayload(volume, ctx), fsGroup);
       const opts = fsGroup === undefined ? { tmpfs: isTmpfsVolume(kind) } : { tmpfs: isTmpfsVolume(kind), fsGroup };
       if (await d.writer.write(dir, payload, opts)) changed.push(volume.name);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (strict) throw new MountVolumeError(volume.name, message);
+      if (strict) throw new VolumeMountError(volume.name, message);
       d.logger.warn('volume update failed, keeping the old content', { pod: pod.metadata?.name, volume: volume.name, err: message });
     }
   }

@@ -3,8 +3,8 @@
  * place, the volumes of this node's running pods (listed through the PodSource) that project a
  * changed object: the kubelet does this on its periodic resync; doing it on the change makes an
  * update visible within moments. Env vars and subPath mounts never change (the subPath bind
- * holds the old file). Pods waiting with CreateContainerConfigError are retried by their worker
- * (`onReferenced` can make that sooner).
+ * holds the old file). Every pod that uses the object is told through `onReferenced`, so one
+ * waiting for it (CreateContainerConfigError, FailedMount) starts at once.
  */
 import type { ConfigObjectSource, PodSource, WatchEvent } from '../core/ports.js';
 import type { Logger } from '../core/logger.js';
@@ -60,7 +60,8 @@ export class ConfigWatcher {
       if (pod.spec?.nodeName && pod.spec.nodeName !== this.d.nodeName) continue;
       if (pod.metadata?.deletionTimestamp) continue;
       const refs = podReferences(pod, kind, name);
-      if (refs.env) this.d.onReferenced?.(pod.metadata!.uid!);
+      // A pod waiting for the object (in env, or in a volume it could not mount) may start now.
+      if (refs.env || refs.volumes) this.d.onReferenced?.(pod.metadata!.uid!);
       if (!refs.volumes) continue;
       const changed = await this.d.podRuntime.refreshConfigVolumes(pod, false, (v) => volumeReferences(v, kind, name));
       if (changed.length > 0) this.d.logger.debug('volumes updated', { pod: pod.metadata?.name, volumes: changed.join(',') });

@@ -1,14 +1,13 @@
 /**
- * @module The kubelet's kill sequence for a pod or one container (kuberuntime_container.go
- * killContainer, kuberuntime_termination_order.go): every preStop starts at once; app
- * containers get their stop signal after their own preStop, in parallel; sidecars (and other
- * init containers still running) only after every app container exited, one at a time in
- * reverse spec order; then the sandbox goes. All of it bounded by one deadline that a second,
- * shorter delete can pull in.
+ * @module Executes a TerminationPlan (core/pod-termination.ts) for a pod, or stops one container,
+ * as the kubelet's killPodWithSyncResult and killContainer do: preStop hooks bounded by the
+ * grace, the stop signal, SIGKILL at one deadline that a second, shorter delete can pull in
+ * (`deadline` is re-read), then the sandboxes.
  */
 import type { Clock } from '../core/ports.js';
 import type { Container, Pod } from '../core/types.js';
-import { latestInstances, type ContainerInstance, type PodRuntimeView } from '../core/runtime-view.js';
+import type { ContainerInstance } from '../core/runtime-view.js';
+import type { TerminationPlan } from '../core/pod-termination.js';
 import type { HookRunner } from './lifecycle-hooks.js';
 import type { PodRuntime } from './pod-runtime.js';
 
@@ -23,24 +22,19 @@ export interface ContainerKillerDeps {
 export class ContainerKiller {
   constructor(private readonly d: ContainerKillerDeps) {}
 
-  /** `pod` undefined: the pod is gone from the store; no hooks, no events, everything goes. */
-  async killPod(pod: Pod | undefined, view: PodRuntimeView, deadline: () => number): Promise<void> {
+  /** `pod` undefined: the pod is gone from the API; no hooks, no events (the plan has none either). */
+  async execute(pod: Pod | undefined, plan: TerminationPlan, deadline: () => number): Promise<void> {
     const { podRuntime } = this.d;
-    const alive = (c: ContainerInstance): boolean => c.state === 'running' || c.state === 'created';
     const shared = pod ? sharePid(pod) : true;
-    const current = [...latestInstances(view).values()].map((l) => l.current).filter(alive);
-    const leftovers = view.containers.filter((c) => alive(c) && !current.includes(c));
-    const preStops = new Map(current.map((c) => [c.id, pod ? this.runPreStop(pod, c, deadline) : Promise.resolve()]));
+    const preStops = new Map(plan.preStop.map((c) => [c.id, pod ? this.runPreStop(pod, c, deadline) : undefined]));
     const stop = async (c: ContainerInstance): Promise<void> => {
       await preStops.get(c.id);
       if (pod) this.d.event(pod, c.name, 'Normal', 'Killing', `Stopping container ${c.name}`);
       await podRuntime.killContainer(c, deadline, shared);
     };
-    await Promise.all([...current.filter((c) => c.type === 'app').map(stop), ...leftovers.map((c) => podRuntime.killContainer(c, deadline, shared))]);
-    const order = (pod?.spec?.initContainers ?? []).map((c) => c.name).reverse();
-    const inits = current.filter((c) => c.type === 'init').sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
-    for (const c of inits) await stop(c);
-    for (const s of view.sandboxes) await podRuntime.stopSandbox(s.id);
+    await Promise.all([...plan.parallel.map(stop), ...plan.leftovers.map((c) => podRuntime.killContainer(c, deadline, shared))]);
+    for (const c of plan.sequential) await stop(c);
+    await Promise.all(plan.sandboxes.map((id) => podRuntime.stopSandbox(id)));
   }
 
   /** preStop (bounded by the grace), then the stop signal and SIGKILL at the deadline. */

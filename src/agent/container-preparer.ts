@@ -11,6 +11,8 @@ import type { Layout } from '../core/layout.js';
 import type { Logger } from '../core/logger.js';
 import { buildContainerSpec, capabilitySet } from '../core/oci-spec.js';
 import { resolveProcess, type EnvEntry } from '../core/container-process.js';
+import { serviceEnvironment } from '../core/service-env.js';
+import type { ServiceLister } from '../core/ports.js';
 import { podUtsHostname } from '../core/pod-files.js';
 import { boundingCapabilities, resolveContainerSecurity, type ResolvedSecurity } from '../core/security-context.js';
 import { defaultSeccompProfile } from '../core/seccomp-default.js';
@@ -24,6 +26,7 @@ import type { PodVolumes } from './pod-volumes.js';
 import { hostNamespaces, type PodSandboxManager } from './pod-sandbox-manager.js';
 import { ContainerStartError, errorText } from './container-start-error.js';
 import { newId } from './new-id.js';
+import { ResourceCleaner } from '../core/resource-cleaner.js';
 
 /** What requests/limits become in a container's config (§10). */
 export interface ContainerResourcesDeps {
@@ -33,6 +36,8 @@ export interface ContainerResourcesDeps {
   swapAccounting: boolean;
   /** Without CAP_SYS_RESOURCE: the daemon's own oom_score_adj, below which runc cannot go. */
   oomScoreAdjFloor?: number;
+  /** The host is cgroup v2: memory.oom.group for every container, and a cgroup namespace of its own for unprivileged ones. */
+  cgroupV2?: boolean;
 }
 
 export interface ContainerPreparerDeps {
@@ -53,6 +58,8 @@ export interface ContainerPreparerDeps {
   imagePulls?: ImagePullManager;
   /** Without it containers get only the request-less defaults. */
   resources?: ContainerResourcesDeps;
+  /** The Services whose variables containers get (KUBERNETES_SERVICE_HOST, service links). */
+  services?: ServiceLister;
 }
 
 export interface PreparedContainer {
@@ -98,17 +105,23 @@ export class ContainerPreparer {
     container: Container,
     type: 'init' | 'app',
     restartCount: number,
+    signal?: AbortSignal,
   ): Promise<PreparedContainer> {
     const { layout, runtime, snapshotter, state } = this.d;
     const uid = pod.metadata!.uid!;
     const { image, pulled } = this.d.imagePulls ? await this.ensureImage(pod, container) : { image: await this.resolveImage(container), pulled: false };
     const sandbox = await this.d.sandboxes.placement(pod, sandboxId, container);
+    // A pull can take minutes: a pass cancelled meanwhile (the pod was deleted) creates nothing.
+    if (signal?.aborted) throw new ContainerStartError('CreateContainerError', 'the pod is being deleted');
     const env = this.containerEnv(pod, sandboxId, container);
     const id = newId();
+    const cleaner = new ResourceCleaner();
     try {
+      cleaner.add('rootfs', () => snapshotter.remove(id));
       const rootfs = await snapshotter.prepare(id, [...image.layerDirs].reverse());
       const mounts = await this.d.volumes.containerMounts(pod, container, id);
-      const proc = resolveProcess(container, image.config, env, { hostname: podUtsHostname(pod, await this.d.sandboxes.dnsOptions(pod)) });
+      const serviceEnv = this.d.services ? serviceEnvironment(pod, this.d.services.listServices()) : [];
+      const proc = resolveProcess(container, image.config, env, { hostname: podUtsHostname(pod, await this.d.sandboxes.dnsOptions(pod)), serviceEnv });
       if (proc.args.length === 0) {
         throw new ContainerStartError('CreateContainerError', 'no command specified');
       }
@@ -128,7 +141,8 @@ export class ContainerPreparer {
         sharePid: pod.spec!.shareProcessNamespace === true,
         mounts,
         cgroupsPath: `${sandbox.podCgroup}/${id}`,
-        resources: containerLinuxResources(container, { swapAccounting: this.d.resources?.swapAccounting ?? false }),
+        resources: containerLinuxResources(container, { swapAccounting: this.d.resources?.swapAccounting ?? false, cgroupV2: this.d.resources?.cgroupV2 === true }),
+        cgroupNamespace: this.d.resources?.cgroupV2 === true && !security.privileged,
         ...(this.d.resources
           ? { oomScoreAdj: restrictOomScoreAdj(containerOomScoreAdj(pod, container, this.d.resources.memoryCapacityBytes), this.d.resources.oomScoreAdjFloor) }
           : {}),
@@ -147,6 +161,10 @@ export class ContainerPreparer {
           [Annotations.stopSignal]: image.config.StopSignal ?? 'SIGTERM',
         },
       });
+      cleaner.add('container', async () => {
+        await runtime.remove(id);
+        state.forget(id);
+      });
       // No conmon size limit: it would truncate and lose lines; ContainerLogManager rotates instead.
       const { pid } = await runtime.create({
         id,
@@ -158,9 +176,8 @@ export class ContainerPreparer {
       state.recordCreated(id, spec.annotations ?? {}, pid);
       return pulled ? { id, name: container.name, pulled } : { id, name: container.name };
     } catch (err) {
-      await runtime.remove(id).catch(() => {});
-      await snapshotter.remove(id).catch(() => {});
-      state.forget(id);
+      const failures = await cleaner.cleanup();
+      if (failures.length > 0) this.d.logger.warn('undoing a failed container create', { container: container.name, failures: failures.join('; ') });
       if (err instanceof ContainerStartError) throw err;
       throw new ContainerStartError('CreateContainerError', errorText(err));
     }

@@ -72,12 +72,13 @@ export class ContainerStarter {
    * Init containers one at a time; app containers prepared in parallel (image, rootfs, conmon +
    * runc create) and started in spec order, once `sandboxUp` says the sandbox is ready.
    */
-  async start(pod: Pod, sandboxId: string, starts: ContainerToStart[], sandboxUp: Promise<boolean>): Promise<StartResult> {
+  async start(pod: Pod, sandboxId: string, starts: ContainerToStart[], sandboxUp: Promise<boolean>, signal?: AbortSignal): Promise<StartResult> {
     const { podRuntime, clock } = this.d;
     let started = false;
     const all = [...(pod.spec!.initContainers ?? []), ...pod.spec!.containers];
     let retryAt: number | undefined;
     const fail = (name: string, err: unknown): void => {
+      if (signal?.aborted) return; // the pass was cancelled (the pod is being deleted): not a start failure
       const e = err instanceof ContainerStartError ? err : new ContainerStartError('CreateContainerError', String(err));
       const previous = this.errors.get(name);
       const reason = e.reason === 'ErrImagePull' && previous?.reason.match(/ErrImagePull|ImagePullBackOff/) ? 'ImagePullBackOff' : e.reason;
@@ -95,13 +96,18 @@ export class ContainerStarter {
     };
     const prepare = async (s: ContainerToStart): Promise<PreparedContainer> => {
       const spec = all.find((c) => c.name === s.name)!;
-      const p = await podRuntime.prepareContainer(pod, sandboxId, spec, s.type, s.restartCount);
+      const p = await podRuntime.prepareContainer(pod, sandboxId, spec, s.type, s.restartCount, signal);
       if (!p.pulled) this.d.event(pod, s.name, 'Normal', 'Pulled', `Container image "${spec.image}" already present on machine`);
       this.d.event(pod, s.name, 'Normal', 'Created', `Created container: ${s.name}`);
       return p;
     };
     /** Started, then its postStart (the next container waits for it, as the kubelet does). */
     const start = async (s: ContainerToStart, p: PreparedContainer): Promise<void> => {
+      if (signal?.aborted) {
+        // Created for a pass that was cancelled meanwhile: never started, so gone again.
+        await podRuntime.removeContainer(p.id);
+        return;
+      }
       await podRuntime.startContainer(p);
       started = true;
       this.errors.delete(s.name);
@@ -113,8 +119,9 @@ export class ContainerStarter {
       this.pendingHooks.add(p.id);
       this.d.writeStatus(pod); // shows it waiting (ContainerCreating) while the hook runs
       const podIP = this.d.state.view(this.d.uid).sandboxes[0]?.ip;
-      const result = await this.d.hooks.run(spec, p.id, hook, podIP);
+      const result = await untilAborted(this.d.hooks.run(spec, p.id, hook, podIP), signal);
       this.pendingHooks.delete(p.id);
+      if (!result) return; // cancelled: the hook goes on, the termination that follows stops the container
       if (result.ok) return;
       this.d.logger.info('postStart hook failed', { pod: pod.metadata!.name, container: s.name, message: result.message });
       this.d.event(pod, s.name, 'Warning', 'FailedPostStartHook', 'PostStartHook failed');
@@ -171,4 +178,24 @@ export class ContainerStarter {
       if (!keep.has(c.id) && c.state !== 'running') await this.d.podRuntime.removeContainer(c.id);
     }
   }
+}
+
+/** The promise's value, or undefined as soon as the signal aborts. */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }

@@ -5,21 +5,35 @@
  * a cluster member would swap this for the same ports over a Kubernetes API server client.
  */
 import type {
+  Clock,
   ConfigObjectSource,
+  MirrorPodClient,
   EventCollection,
   EventSink,
   NodeStatusWriter,
   ObjectList,
   ObjectStore,
   PodSource,
+  PersistentVolumeSource,
   PodStatusWriter,
+  ServiceLister,
   WatchEvent,
 } from '../core/ports.js';
-import type { Event, KubeObject, Pod } from '../core/types.js';
-import type { ConfigMap, Secret } from 'kubernetes-types/core/v1.js';
+import type { Event, KubeObject, Pod, Service } from '../core/types.js';
+import type { ConfigMap, PersistentVolume, PersistentVolumeClaim, Secret } from 'kubernetes-types/core/v1.js';
+import { rfc3339Seconds } from '../core/rfc3339.js';
 
-export class LocalStoreNodeApi implements PodSource, PodStatusWriter, EventSink, EventCollection, NodeStatusWriter, ConfigObjectSource {
-  constructor(private readonly store: ObjectStore) {}
+export class LocalStoreNodeApi implements PodSource, PodStatusWriter, EventSink, EventCollection, NodeStatusWriter, ConfigObjectSource, MirrorPodClient, PersistentVolumeSource, ServiceLister {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly clock: Pick<Clock, 'now'> = { now: () => Date.now() },
+  ) {}
+
+  // ServiceLister ---------------------------------------------------------------------------
+
+  listServices(): Service[] {
+    return this.store.list<Service>('services', undefined).items;
+  }
 
   // PodSource -------------------------------------------------------------------------------
 
@@ -46,8 +60,36 @@ export class LocalStoreNodeApi implements PodSource, PodStatusWriter, EventSink,
   deletePod(namespace: string, name: string, uid: string): boolean {
     const stored = this.store.tryGet<Pod>('pods', namespace, name);
     if (stored?.metadata?.uid !== uid) return false;
+    // As the API server's delete with grace 0: finalizers (a Job's pod tracking) keep the object,
+    // deletionGracePeriodSeconds 0, until their owners remove them; the last removal deletes it.
+    if ((stored.metadata.finalizers ?? []).length > 0) {
+      if (stored.metadata.deletionGracePeriodSeconds !== 0 || !stored.metadata.deletionTimestamp) {
+        const meta = { ...stored.metadata, deletionTimestamp: stored.metadata.deletionTimestamp ?? rfc3339Seconds(this.clock.now()), deletionGracePeriodSeconds: 0 };
+        this.store.update<Pod>('pods', { ...stored, metadata: meta });
+      }
+      return true;
+    }
     this.store.delete('pods', namespace, name);
     return true;
+  }
+
+  // MirrorPodClient -------------------------------------------------------------------------
+
+  createMirrorPod(pod: Pod): Pod {
+    return this.store.create<Pod>('pods', pod);
+  }
+
+  deleteMirrorPod(namespace: string, name: string, uid: string): void {
+    const stored = this.store.tryGet<Pod>('pods', namespace, name);
+    if (stored?.metadata?.uid !== uid || stored.metadata.deletionTimestamp) return;
+    // As the API server's graceful delete: the agent stops the pod and removes it after.
+    const grace = stored.spec?.terminationGracePeriodSeconds ?? 30;
+    if (grace <= 0 || stored.status?.phase === 'Succeeded' || stored.status?.phase === 'Failed') {
+      this.store.delete('pods', namespace, name);
+      return;
+    }
+    const meta = { ...stored.metadata, deletionTimestamp: rfc3339Seconds(this.clock.now() + grace * 1000), deletionGracePeriodSeconds: grace };
+    this.store.update<Pod>('pods', { ...stored, metadata: meta });
   }
 
   // EventSink / EventCollection -------------------------------------------------------------
@@ -108,5 +150,19 @@ export class LocalStoreNodeApi implements PodSource, PodStatusWriter, EventSink,
     return () => {
       for (const stop of stops) stop();
     };
+  }
+
+  // PersistentVolumeSource ------------------------------------------------------------------
+
+  getPersistentVolumeClaim(namespace: string, name: string): PersistentVolumeClaim | undefined {
+    return this.store.tryGet<PersistentVolumeClaim & KubeObject>('persistentvolumeclaims', namespace, name);
+  }
+
+  getPersistentVolume(name: string): PersistentVolume | undefined {
+    return this.store.tryGet<PersistentVolume & KubeObject>('persistentvolumes', '', name);
+  }
+
+  watchPersistentVolumeClaims(onEvent: (event: WatchEvent) => void): () => void {
+    return this.store.watch('persistentvolumeclaims', undefined, this.store.currentResourceVersion(), onEvent);
   }
 }

@@ -6,7 +6,7 @@
  * server the same agent would be a cluster's node (DESIGN.md §3).
  */
 import type { Pod } from '../core/types.js';
-import type { AttachStreams, Clock, ExecRequest, ExecStreams, PodRuntimeAccess, PodSource, PodStatusWriter, TimerHandle, WatchEvent } from '../core/ports.js';
+import type { AttachStreams, Clock, ExecRequest, ImageService, ExecStreams, PodRuntimeAccess, PodSource, PodStatusWriter, TimerHandle, WatchEvent } from '../core/ports.js';
 import type { Logger } from '../core/logger.js';
 import type { Layout } from '../core/layout.js';
 import { BackOff } from '../core/backoff.js';
@@ -21,8 +21,10 @@ import type { Prober } from './prober-types.js';
 import { admitPod, type NodeResources } from '../core/admission.js';
 import { sysctlRejection } from '../core/security-context.js';
 
-/** Safety-net relist period; exits normally arrive through inotify at once. */
+/** Safety-net relist period (the kubelet's PLEG relist); exits normally arrive through inotify at once. */
 export const RELIST_PERIOD_MS = 5_000;
+/** Every pod worker runs a pass this often even without an input (the kubelet's syncFrequency). */
+export const RESYNC_PERIOD_MS = 60_000;
 
 export interface NodeAgentDeps {
   layout: Layout;
@@ -42,6 +44,12 @@ export interface NodeAgentDeps {
   prober: Prober;
   /** The node's allocatable for admission (§10); without it every pod is admitted. */
   allocatable?: NodeResources;
+  /** How often every worker runs a pass without an input (RESYNC_PERIOD_MS by default). */
+  resyncPeriodMs?: number;
+  /** How often the runtime is listed again (RELIST_PERIOD_MS by default). */
+  relistPeriodMs?: number;
+  /** Images added to (or removed from) the node, for pods waiting on a local image. */
+  images?: Pick<ImageService, 'onImagesChanged'>;
 }
 
 export class NodeAgent implements PodRuntimeAccess {
@@ -51,7 +59,9 @@ export class NodeAgent implements PodRuntimeAccess {
   private stopWatch: (() => void) | undefined;
   private stopStateListener: (() => void) | undefined;
   private stopProberListener: (() => void) | undefined;
+  private stopImageListener: (() => void) | undefined;
   private relistTimer: TimerHandle | undefined;
+  private resyncTimer: TimerHandle | undefined;
   private stopped = false;
   private qosSync: Promise<void> = Promise.resolve();
   private qosPending = false;
@@ -63,14 +73,24 @@ export class NodeAgent implements PodRuntimeAccess {
     await state.relist();
     state.start();
     this.stopStateListener = state.onPodChange((uid) => this.onRuntimeChange(uid));
-    this.stopProberListener = this.d.prober.onChange((uid) => this.workers.get(uid)?.trigger());
+    this.stopProberListener = this.d.prober.onChange((uid) => this.workers.get(uid)?.trigger('probe'));
+    this.stopImageListener = this.d.images?.onImagesChanged?.(() => {
+      for (const w of this.workers.values()) w.imagesChanged();
+    });
     const list = pods.listPods();
     for (const pod of list.items) this.onPod(pod);
     this.stopWatch = pods.watchPods(list.metadata.resourceVersion, (e) => this.onEvent(e));
     // Whatever runs for a pod the API no longer has (force-deleted while we were down).
     for (const uid of state.podUids()) if (!this.workers.has(uid)) this.worker(uid).update(undefined);
+    // Pod cgroups without a pod or a container (a crash between the cgroup and the sandbox).
+    const known = new Set([...list.items.map((p) => p.metadata?.uid ?? ''), ...state.podUids()]);
+    this.d.podRuntime
+      .removeOrphanPodCgroups(known)
+      .then((uids) => uids.length > 0 && this.d.logger.info('removed orphaned pod cgroups', { pods: uids.join(',') }))
+      .catch((err: unknown) => this.d.logger.warn('orphaned pod cgroups not removed', { err: String(err) }));
     this.syncQosCgroups();
     this.scheduleRelist();
+    this.scheduleResync();
   }
 
   /** Stops following; leaves every container running (they outlive the daemon). */
@@ -79,9 +99,11 @@ export class NodeAgent implements PodRuntimeAccess {
     this.stopWatch?.();
     this.stopStateListener?.();
     this.stopProberListener?.();
+    this.stopImageListener?.();
     this.d.prober.stop();
     this.d.state.stop();
     if (this.relistTimer) this.d.clock.clearTimeout(this.relistTimer);
+    if (this.resyncTimer) this.d.clock.clearTimeout(this.resyncTimer);
     for (const w of this.workers.values()) w.stop();
   }
 
@@ -95,7 +117,16 @@ export class NodeAgent implements PodRuntimeAccess {
         .relist()
         .catch((err: unknown) => this.d.logger.warn('relist failed', { err: String(err) }))
         .finally(() => this.scheduleRelist());
-    }, RELIST_PERIOD_MS);
+    }, this.d.relistPeriodMs ?? RELIST_PERIOD_MS);
+  }
+
+  /** The safety net: a pass for every pod; one that finds work logs it (an event was missed). */
+  private scheduleResync(): void {
+    if (this.stopped) return;
+    this.resyncTimer = this.d.clock.setTimeout(() => {
+      for (const w of this.workers.values()) w.trigger('resync');
+      this.scheduleResync();
+    }, this.d.resyncPeriodMs ?? RESYNC_PERIOD_MS);
   }
 
   private onEvent(e: WatchEvent<Pod>): void {
@@ -108,7 +139,8 @@ export class NodeAgent implements PodRuntimeAccess {
   }
 
   private onPod(pod: Pod): void {
-    if (pod.spec?.nodeName && pod.spec.nodeName !== this.d.nodeName) return;
+    // Only pods bound to this node: unbound ones are the scheduler's until it binds them.
+    if (pod.spec?.nodeName !== this.d.nodeName) return;
     const uid = pod.metadata?.uid;
     if (!uid) return;
     this.worker(uid).update(pod);
@@ -116,7 +148,7 @@ export class NodeAgent implements PodRuntimeAccess {
 
   private onRuntimeChange(uid: string): void {
     const w = this.workers.get(uid);
-    if (w) w.trigger();
+    if (w) w.trigger('runtime');
     else if (!this.stopped) this.worker(uid).update(undefined);
   }
 
@@ -139,6 +171,8 @@ export class NodeAgent implements PodRuntimeAccess {
           this.workers.delete(done);
           this.syncQosCgroups();
         },
+        // A finished pod gives its share back at once, not at the next relist.
+        onTerminated: () => this.syncQosCgroups(),
         admit: (pod) => {
           const rejection = this.admit(pod);
           if (!rejection) this.syncQosCgroups();
@@ -183,9 +217,9 @@ export class NodeAgent implements PodRuntimeAccess {
     });
   }
 
-  /** Syncs a pod now (its ConfigMap or Secret changed, for example). */
-  triggerPod(uid: string): void {
-    this.workers.get(uid)?.trigger();
+  /** A ConfigMap or Secret the pod uses changed: a pass now may start what waited for it. */
+  configChanged(uid: string): void {
+    this.workers.get(uid)?.trigger('config');
   }
 
   /** Number of pods with a worker (for metrics and tests). */

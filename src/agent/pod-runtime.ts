@@ -8,7 +8,7 @@
  */
 import { Annotations } from '../core/annotations.js';
 import type { Container, Pod, Volume } from '../core/types.js';
-import type { Clock, ContainerLogs, ImageRecord, ImageService, OciRuntime, PodHost, PodNetwork, Snapshotter } from '../core/ports.js';
+import type { Clock, ContainerLogs, ImageRecord, ImageService, OciRuntime, PodHost, PodNetwork, Snapshotter, PersistentVolumeSource } from '../core/ports.js';
 import type { Layout } from '../core/layout.js';
 import type { Logger } from '../core/logger.js';
 import type { ContainerInstance } from '../core/runtime-view.js';
@@ -17,6 +17,8 @@ import type { AtomicVolumeWriter } from '../core/volume-payload.js';
 import type { PodCgroupWriter } from '../core/pod-resources.js';
 import type { RuntimeState } from './runtime-state.js';
 import type { ImagePullManager } from './image-pull-manager.js';
+import type { ServiceAccountTokenManager } from './token-manager.js';
+import type { ServiceLister } from '../core/ports.js';
 import { PodVolumes } from './pod-volumes.js';
 import { PodSandboxManager, type SandboxHandle } from './pod-sandbox-manager.js';
 import { ContainerPreparer, type ContainerResourcesDeps, type PreparedContainer } from './container-preparer.js';
@@ -39,6 +41,8 @@ export interface PodRuntimeDeps {
   imagePulls?: ImagePullManager;
   /** ConfigMaps and Secrets for env and volumes; without it every reference is "not found". */
   configs?: ConfigSource;
+  /** Claims and volumes for persistentVolumeClaim volumes; without it such volumes wait (FailedMount). */
+  claims?: PersistentVolumeSource;
   /** Writes configMap/secret/downwardAPI/projected volumes; without it they are refused. */
   volumeWriter?: AtomicVolumeWriter;
   /** What a missing limit reports to the downward API. */
@@ -50,6 +54,10 @@ export interface PodRuntimeDeps {
   dns?: { clusterDNS?: string[]; clusterDomain?: string };
   /** Requests/limits to cgroups (§10); without it containers get only the request-less defaults. */
   resources?: PodResourcesDeps;
+  /** Service account tokens for projected volumes; without it such volumes fail to set up. */
+  tokens?: ServiceAccountTokenManager;
+  /** The Services whose variables containers get; without it they get none. */
+  services?: ServiceLister;
 }
 
 export interface PodResourcesDeps extends ContainerResourcesDeps {
@@ -70,7 +78,7 @@ export class PodRuntime {
     const configs = d.configs ?? { getConfigMap: () => undefined, getSecret: () => undefined };
     const allocatable = d.allocatable ?? { cpuMillis: 0, memoryBytes: 0, ephemeralStorageBytes: 0 };
     const podCgroups = resources?.podCgroups;
-    this.volumes = new PodVolumes({ layout, host, state, logger, configs, allocatable, ...(volumeWriter ? { volumeWriter } : {}) });
+    this.volumes = new PodVolumes({ layout, host, state, logger, configs, allocatable, ...(volumeWriter ? { volumeWriter } : {}), ...(d.claims ? { claims: d.claims } : {}), ...(d.tokens ? { tokens: d.tokens } : {}) });
     this.sandboxes = new PodSandboxManager({
       layout,
       runtime,
@@ -85,6 +93,7 @@ export class PodRuntime {
       ...(hostIP !== undefined ? { hostIP } : {}),
       ...(dns ? { dns } : {}),
       ...(podCgroups ? { podCgroups } : {}),
+      cgroupNamespace: resources?.cgroupV2 === true,
     });
     this.preparer = new ContainerPreparer({
       layout,
@@ -101,14 +110,10 @@ export class PodRuntime {
       ...(hostIP !== undefined ? { hostIP } : {}),
       ...(imagePulls ? { imagePulls } : {}),
       ...(resources ? { resources } : {}),
+      ...(d.services ? { services: d.services } : {}),
     });
     this.containers = new ContainerLifecycle({ layout, runtime, snapshotter, host, state, clock, logger, logs });
     this.qos = new QosCgroupManager(layout, podCgroups);
-  }
-
-  /** beginSandbox, then its `ready`. Returns the sandbox id. */
-  createSandbox(pod: Pod, warn?: (reason: string, message: string) => void): Promise<string> {
-    return this.sandboxes.createSandbox(pod, warn);
   }
 
   /**
@@ -135,8 +140,8 @@ export class PodRuntime {
   }
 
   /** Everything up to `runc create`: image, rootfs, config, conmon. Undone on failure. */
-  prepareContainer(pod: Pod, sandboxId: string, container: Container, type: 'init' | 'app', restartCount: number): Promise<PreparedContainer> {
-    return this.preparer.prepare(pod, sandboxId, container, type, restartCount);
+  prepareContainer(pod: Pod, sandboxId: string, container: Container, type: 'init' | 'app', restartCount: number, signal?: AbortSignal): Promise<PreparedContainer> {
+    return this.preparer.prepare(pod, sandboxId, container, type, restartCount, signal);
   }
 
   startContainer(prepared: PreparedContainer): Promise<void> {
@@ -158,14 +163,37 @@ export class PodRuntime {
     return this.containers.remove(id);
   }
 
-  /** Removes everything a pod made on the host. Idempotent. */
-  async removePod(podUid: string): Promise<void> {
+  /**
+   * What must be gone before the API object may go (the kubelet's PodResourcesAreReclaimed):
+   * the pod's volumes (its dir, mounts first) and its cgroup. Idempotent.
+   */
+  async reclaimPodResources(podUid: string): Promise<void> {
+    await Promise.all([this.d.host.removePodDir(podUid), this.d.host.removePodCgroup(podUid)]);
+  }
+
+  /** The records and rootfs of every container and sandbox of the pod (its container GC). */
+  async removeContainers(podUid: string): Promise<void> {
     const records = this.d.state.podContainers(podUid);
     const sandboxes = records.filter((r) => r.annotations[Annotations.containerType] === 'sandbox');
-    for (const r of records.filter((x) => !sandboxes.includes(x))) await this.removeContainer(r.id);
-    for (const s of sandboxes) await this.sandboxes.removeSandbox(s.id);
-    await this.d.host.removePodDir(podUid);
-    await this.d.host.removePodCgroup(podUid);
+    await Promise.all(records.filter((x) => !sandboxes.includes(x)).map((r) => this.removeContainer(r.id)));
+    await Promise.all(sandboxes.map((s) => this.sandboxes.removeSandbox(s.id)));
+  }
+
+  /** Removes everything a pod made on the host. Idempotent. */
+  async removePod(podUid: string): Promise<void> {
+    await this.removeContainers(podUid);
+    await this.reclaimPodResources(podUid);
+  }
+
+  /**
+   * Removes the pod cgroups of pods nobody knows any more (`known`: the API's and the runtime's):
+   * what a crash between making a pod's cgroup and its sandbox leaves, as the kubelet's
+   * cleanupOrphanedPodCgroups. Returns the uids removed.
+   */
+  async removeOrphanPodCgroups(known: ReadonlySet<string>): Promise<string[]> {
+    const orphans = ((await this.d.host.listPodCgroups?.()) ?? []).filter((uid) => !known.has(uid));
+    for (const uid of orphans) await this.d.host.removePodCgroup(uid);
+    return orphans;
   }
 
   /**

@@ -19,6 +19,7 @@ import type { PodVolumes } from './pod-volumes.js';
 import { ContainerStartError } from './container-start-error.js';
 import { withTimeout } from './with-timeout.js';
 import { newId } from './new-id.js';
+import { ResourceCleaner } from '../core/resource-cleaner.js';
 
 export interface PodSandboxManagerDeps {
   layout: Layout;
@@ -37,6 +38,8 @@ export interface PodSandboxManagerDeps {
   dns?: { clusterDNS?: string[]; clusterDomain?: string };
   /** Writes the pod-level cgroup's limits before the sandbox starts. */
   podCgroups?: PodCgroupWriter;
+  /** The infra container gets a cgroup namespace of its own (a cgroup v2 host, as containerd does). */
+  cgroupNamespace?: boolean;
 }
 
 /** A sandbox begun by beginSandbox. */
@@ -59,19 +62,13 @@ export class PodSandboxManager {
   /** A sandbox being made (see beginSandbox) and what its containers need from it meanwhile. */
   private readonly starting = new Map<string, { podCgroup: string; pinned: PinnedNamespaces; infraPid: Promise<number>; ready: Promise<void> }>();
 
-  /** beginSandbox, then its `ready`. Returns the sandbox id. */
-  async createSandbox(pod: Pod, warn?: (reason: string, message: string) => void): Promise<string> {
-    const sandbox = await this.beginSandbox(pod, warn);
-    await sandbox.ready;
-    return sandbox.id;
-  }
-
   /**
-   * First the pod cgroup, netns, pinned IPC/UTS namespaces, volumes and the pod files (the hosts
-   * file still without the pod IP); then, in the background, CNI ADD ∥ infra create+start, and
-   * the final hosts file. Containers can be prepared (created) as soon as this returns, since they
-   * join the pinned namespaces and not the infra's; they start only after `ready`. Both phases
-   * undo what they made on failure.
+   * First the pod cgroup, then netns ∥ pinned IPC/UTS namespaces; then, side by side, CNI ADD,
+   * the infra's create+start, and the volumes and pod files (the hosts file still without the pod
+   * IP), which this waits for; then, in the background, the final hosts file once CNI and the infra
+   * are done. Containers can be prepared (created) as soon as this returns, since they join the
+   * pinned namespaces and not the infra's; they start only after `ready`. A failure anywhere
+   * undoes what was made (one ResourceCleaner).
    */
   async beginSandbox(pod: Pod, warn?: (reason: string, message: string) => void): Promise<SandboxHandle> {
     const { layout, runtime, network, host, state } = this.d;
@@ -101,20 +98,40 @@ export class PodSandboxManager {
       });
     const dns = podDnsConfig(pod, this.d.hostResolvConf, dnsOptions);
     let nodeHosts: string | undefined;
-    let infraCreated: Promise<number> | undefined;
-    let infraStarted: Promise<void> | undefined;
+    // What each step made, undone newest first when a later one fails (CRI-O's ResourceCleaner).
+    const cleaner = new ResourceCleaner();
+    let networkUp: Promise<{ ip: string }> | undefined;
     const undo = async (err: unknown): Promise<never> => {
-      this.d.logger.warn('sandbox creation failed, undoing', { pod: pod.metadata!.name, err: String(err) });
-      await Promise.allSettled([infraStarted]);
-      await this.removeSandbox(id);
+      const failures = await cleaner.cleanup();
+      this.d.logger.warn('sandbox creation failed, undone', { pod: pod.metadata!.name, err: String(err), ...(failures.length ? { undoFailures: failures.join('; ') } : {}) });
       throw err;
     };
+    // When each step ended, from the start (the debug log's breakdown of a slow sandbox).
+    const t0 = this.d.clock.now();
+    const took: Record<string, number> = {};
+    const timed = <T>(step: string, p: Promise<T>): Promise<T> =>
+      p.then((v) => {
+        took[step] = this.d.clock.now() - t0;
+        return v;
+      });
     try {
-      await this.d.podCgroups?.apply(podCgroup, podCgroupConfig(pod));
-      const [netnsPath, pinned] = await Promise.all([
-        hostNetwork ? undefined : network.createNetns(id),
-        host.pinNamespaces(id, { ipc: pod.spec?.hostIPC !== true, ...(hostNetwork ? {} : { hostname: utsHostname }) }),
-      ]);
+      await timed('cgroupMs', Promise.resolve(this.d.podCgroups?.apply(podCgroup, podCgroupConfig(pod))));
+      const [netnsPath, pinned] = await timed('namespacesMs', allSettledOrThrow([
+        hostNetwork
+          ? undefined
+          : network.createNetns(id).then((path) => {
+              // The network's teardown takes the netns and whatever CNI ADD added, once it ended.
+              cleaner.add('pod network', async () => {
+                await Promise.allSettled([networkUp]);
+                await network.tearDown(id);
+              });
+              return path;
+            }),
+        host.pinNamespaces(id, { ipc: pod.spec?.hostIPC !== true, ...(hostNetwork ? {} : { hostname: utsHostname }) }).then((p) => {
+          cleaner.add('pinned namespaces', () => host.unpinNamespaces(id));
+          return p;
+        }),
+      ] as const));
       annotations[Annotations.pinnedNamespaces] = Object.keys(pinned).join(',');
       const spec = buildSandboxSpec({
         rootfs: this.d.infraRootfs,
@@ -124,38 +141,49 @@ export class PodSandboxManager {
         ...hostNamespaces(pod),
         sysctl: podSysctls(pod),
         cgroupsPath: `${podCgroup}/${id}`,
+        cgroupNamespace: this.d.cgroupNamespace === true,
         annotations,
       });
-      infraCreated = runtime.create({ id, spec, logPath: `${layout.containerDir(id)}/infra.log`, logSizeMax: 1024 * 1024 }).then(({ pid }) => {
-        state.recordCreated(id, annotations, pid);
-        return pid;
-      });
-      infraStarted = infraCreated.then(async () => {
-        await runtime.start(id);
-        state.recordStarted(id);
-      });
+      // CNI ADD needs only the netns: it runs alongside the infra and the volumes. On the host
+      // network there is no CNI: the pod's IP is the node's, its ports the node's.
+      networkUp = timed(
+        'networkMs',
+        hostNetwork
+          ? Promise.resolve({ ip: this.d.hostIP ?? '' })
+          : network.setUp({ sandboxId: id, podUid: uid, podName: pod.metadata!.name!, namespace: pod.metadata!.namespace!, portMappings: podPortMappings(pod) }),
+      );
+      // Settled by `ready` (or undo): no rejection goes unhandled meanwhile.
+      networkUp.catch(() => {});
+      const infraCreated = timed(
+        'infraCreatedMs',
+        runtime.create({ id, spec, logPath: `${layout.containerDir(id)}/infra.log`, logSizeMax: 1024 * 1024 }).then(({ pid }) => {
+          state.recordCreated(id, annotations, pid);
+          return pid;
+        }),
+      );
+      const infraStarted = timed(
+        'infraStartedMs',
+        infraCreated.then(async () => {
+          await runtime.start(id);
+          state.recordStarted(id);
+        }),
+      );
       // Settled by `ready` (or undo): no rejection goes unhandled meanwhile.
       infraStarted.catch(() => {});
+      cleaner.add('infra container', async () => {
+        await Promise.allSettled([infraStarted]);
+        await runtime.remove(id);
+        state.forget(id);
+      });
       for (const w of dns.warnings) warn?.(w.reason, w.message);
       if (hostNetwork) nodeHosts = (await host.readFileIn?.('/', '/etc/hosts')) ?? '';
-      await Promise.all([this.d.volumes.setUp(pod), writeFiles(hostNetwork ? this.d.hostIP : undefined)]);
-      const started = infraStarted;
-      // On the host network there is no CNI: the pod's IP is the node's, its ports the node's.
+      await timed('volumesMs', Promise.all([this.d.volumes.setUp(pod), writeFiles(hostNetwork ? this.d.hostIP : undefined)]));
+      const networked = networkUp;
       const ready = (async () => {
-        const [net] = await Promise.all([
-          hostNetwork
-            ? { ip: this.d.hostIP ?? '' }
-            : network.setUp({
-                sandboxId: id,
-                podUid: uid,
-                podName: pod.metadata!.name!,
-                namespace: pod.metadata!.namespace!,
-                portMappings: podPortMappings(pod),
-              }),
-          started,
-        ]);
+        const [net] = await Promise.all([networked, infraStarted]);
         if (!hostNetwork) await writeFiles(net.ip || undefined);
         state.setSandboxIP(id, net.ip);
+        this.d.logger.debug('sandbox ready', { pod: pod.metadata!.name, ms: this.d.clock.now() - t0, ...took });
       })()
         .catch(undo)
         .finally(() => this.starting.delete(id));
@@ -193,17 +221,22 @@ export class PodSandboxManager {
     };
   }
 
-  /** Kills the infra and tears the network down; keeps the infra's record (the attempt count). */
+  /**
+   * Kills the infra, tears the network down and unpins the namespaces, side by side (the netns
+   * is pinned, so CNI DEL needs no infra); keeps the infra's record (the attempt count).
+   */
   async stopSandbox(sandboxId: string): Promise<void> {
-    const info = this.d.state.get(sandboxId);
-    if (info && (info.status === 'running' || info.status === 'created')) {
-      await this.d.runtime.kill(sandboxId, 'SIGKILL', true).catch(() => {});
-      await withTimeout(this.d.clock, this.d.state.waitForExit(sandboxId), 5000);
-    }
-    await this.d.network.tearDown(sandboxId);
+    const { runtime, state, network, host, clock } = this.d;
+    const info = state.get(sandboxId);
+    const infraStopped = async (): Promise<void> => {
+      if (!info || (info.status !== 'running' && info.status !== 'created')) return;
+      // The infra is its PID namespace's init (or a lone catatonit on the host's): killing it is
+      // enough, without --all's freeze-signal-thaw of the whole cgroup.
+      await runtime.kill(sandboxId, 'SIGKILL', false).catch(() => {});
+      if (!(await withTimeout(clock, state.waitForExit(sandboxId), 5000))) await state.refresh(sandboxId);
+    };
     // Containers still in them keep the namespaces alive; new ones would join a new sandbox's.
-    await this.d.host.unpinNamespaces(sandboxId);
-    await this.d.state.refresh(sandboxId);
+    await Promise.all([infraStopped(), network.tearDown(sandboxId), host.unpinNamespaces(sandboxId)]);
   }
 
   /** Everything of a sandbox goes, failures only logged (undo, pod removal). */
@@ -233,4 +266,12 @@ export function hostNamespaces(pod: Pod): { hostNetwork: boolean; hostPID: boole
 /** The container's env names the pod's IP (downward API): it can only be built once the sandbox has one. */
 function referencesPodIP(container: Container): boolean {
   return (container.env ?? []).some((e) => /^status\.podIPs?$/.test(e.valueFrom?.fieldRef?.fieldPath ?? ''));
+}
+
+/** Promise.all that waits for every step to settle before rejecting, so each one's undo is registered. */
+async function allSettledOrThrow<T extends readonly unknown[]>(steps: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(steps);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }

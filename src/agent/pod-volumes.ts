@@ -5,7 +5,7 @@
  * /dev/shm, its termination log).
  */
 import type { Container, Pod, Volume } from '../core/types.js';
-import type { PodHost } from '../core/ports.js';
+import type { HostPathType, PersistentVolumeSource, PodHost } from '../core/ports.js';
 import type { Layout } from '../core/layout.js';
 import type { Logger } from '../core/logger.js';
 import type { MountInput } from '../core/oci-spec.js';
@@ -15,17 +15,8 @@ import { parseMemoryBytes } from '../core/quantity.js';
 import type { RuntimeState } from './runtime-state.js';
 import { atomicVolumeDir, writeConfigVolumes } from './config-volumes.js';
 import { ContainerStartError, errorText } from './container-start-error.js';
-
-/** A volume could not be set up: the kubelet's FailedMount, and the pod waits in ContainerCreating. */
-export class VolumeMountError extends Error {
-  constructor(
-    readonly volume: string,
-    detail: string,
-  ) {
-    super(`MountVolume.SetUp failed for volume "${volume}" : ${detail}`);
-    this.name = 'VolumeMountError';
-  }
-}
+import { VolumeMountError } from './volume-mount-error.js';
+import type { ServiceAccountTokenManager } from './token-manager.js';
 
 export interface PodVolumesDeps {
   layout: Layout;
@@ -36,6 +27,10 @@ export interface PodVolumesDeps {
   allocatable: NodeAllocatable;
   /** Writes configMap/secret/downwardAPI/projected volumes; without it they are refused. */
   volumeWriter?: AtomicVolumeWriter;
+  /** Claims and their volumes (persistentVolumeClaim volumes bind-mount the bound volume's directory). */
+  claims?: PersistentVolumeSource;
+  /** Service account tokens for projected volumes. */
+  tokens?: ServiceAccountTokenManager;
 }
 
 export class PodVolumes {
@@ -51,6 +46,9 @@ export class PodVolumes {
           await this.d.host.ensureEmptyDir(uid, v.name, v.emptyDir.medium ?? '', size, pod.spec!.securityContext?.fsGroup);
         } else if (v.hostPath) {
           await this.d.host.checkHostPath(v.hostPath.path, (v.hostPath.type ?? '') as never);
+        } else if (v.persistentVolumeClaim) {
+          const { path, type } = this.claimPath(pod, v.persistentVolumeClaim.claimName);
+          await this.d.host.checkHostPath(path, type);
         }
       } catch (err) {
         throw new VolumeMountError(v.name, errorText(err));
@@ -65,13 +63,13 @@ export class PodVolumes {
    * limits it to some volumes. Returns the names of the volumes whose content changed.
    */
   refreshConfigVolumes(pod: Pod, strict = false, only?: (v: Volume) => boolean): Promise<string[]> {
-    const { layout, logger, volumeWriter, configs, allocatable } = this.d;
+    const { layout, logger, volumeWriter, configs, allocatable, tokens } = this.d;
     const hasAtomic = (pod.spec?.volumes ?? []).some((v) => atomicVolumeKind(v) !== undefined);
     if (!hasAtomic) return Promise.resolve([]);
     // An update only goes to a pod whose volumes were set up and not yet removed.
     if (!strict && !this.d.state.view(pod.metadata!.uid!).sandboxes.some((s) => s.ready)) return Promise.resolve([]);
     if (!volumeWriter) return Promise.reject(new Error('configMap/secret/downwardAPI/projected volumes are not available in this daemon'));
-    return writeConfigVolumes({ layout, logger, writer: volumeWriter, configs, allocatable }, pod, strict, only);
+    return writeConfigVolumes({ layout, logger, writer: volumeWriter, configs, allocatable, ...(tokens ? { tokens } : {}) }, pod, strict, only);
   }
 
   async containerMounts(pod: Pod, container: Container, containerId: string): Promise<MountInput[]> {
@@ -83,7 +81,7 @@ export class PodVolumes {
     for (const m of container.volumeMounts ?? []) {
       const volume = (pod.spec!.volumes ?? []).find((v) => v.name === m.name);
       if (!volume) throw new ContainerStartError('CreateContainerConfigError', `volume "${m.name}" not found`);
-      let source = this.volumeSource(uid, volume);
+      let source = this.volumeSource(uid, volume, pod);
       if (m.subPath) {
         try {
           source = await host.ensureSubPath(source, m.subPath);
@@ -92,7 +90,7 @@ export class PodVolumes {
         }
       }
       // Atomic-writer volumes are always read-only, whatever the mount says.
-      mounts.push({ destination: m.mountPath, source, type: 'bind', readOnly: m.readOnly === true || atomicVolumeKind(volume) !== undefined });
+      mounts.push({ destination: m.mountPath, source, type: 'bind', readOnly: m.readOnly === true || volume.persistentVolumeClaim?.readOnly === true || atomicVolumeKind(volume) !== undefined });
     }
     const add = (destination: string, source: string, readOnly = false): void => {
       if (!targets.has(destination)) mounts.push({ destination, source, type: 'bind', readOnly });
@@ -107,9 +105,33 @@ export class PodVolumes {
     return mounts;
   }
 
-  private volumeSource(uid: string, volume: Volume): string {
+  /**
+   * The directory a persistentVolumeClaim volume mounts: the bound volume's hostPath or local
+   * path. A missing or unbound claim throws: the pod waits (FailedMount) until it is bound.
+   */
+  private claimPath(pod: Pod, claimName: string): { path: string; type: HostPathType } {
+    const ns = pod.metadata!.namespace!;
+    const claim = this.d.claims?.getPersistentVolumeClaim(ns, claimName);
+    if (!claim) throw new Error(`persistentvolumeclaim "${claimName}" not found`);
+    if (claim.metadata?.deletionTimestamp) throw new Error(`persistentvolumeclaim "${claimName}" is being deleted`);
+    const volumeName = claim.spec?.volumeName;
+    if (claim.status?.phase !== 'Bound' || !volumeName) throw new Error(`error processing PVC ${ns}/${claimName}: PVC is not bound`);
+    const pv = this.d.claims?.getPersistentVolume(volumeName);
+    const path = pv?.spec?.hostPath?.path ?? pv?.spec?.local?.path;
+    if (!pv || !path) throw new Error(`persistentvolume "${volumeName}" of claim ${ns}/${claimName} is not a hostPath or local volume`);
+    return { path, type: (pv.spec?.hostPath ? (pv.spec.hostPath.type ?? '') : 'Directory') as HostPathType };
+  }
+
+  private volumeSource(uid: string, volume: Volume, pod?: Pod): string {
     if (volume.emptyDir) return this.d.layout.emptyDirPath(uid, volume.name);
     if (volume.hostPath) return volume.hostPath.path;
+    if (volume.persistentVolumeClaim && pod) {
+      try {
+        return this.claimPath(pod, volume.persistentVolumeClaim.claimName).path;
+      } catch (err) {
+        throw new ContainerStartError('CreateContainerConfigError', errorText(err));
+      }
+    }
     const atomicDir = atomicVolumeDir(this.d.layout, uid, volume);
     if (atomicDir) return atomicDir;
     throw new ContainerStartError(

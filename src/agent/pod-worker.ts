@@ -1,34 +1,60 @@
 /**
- * @module One worker per pod UID, as the kubelet's pod workers: syncs are serialised, triggered
- * by spec changes, container exits and timers. Each sync plans with computePodActions (pure),
- * executes the plan through PodRuntime (containers started by ContainerStarter, stopped by
- * ContainerKiller), then derives the status (pure) and writes it, only when it changed, through
- * the PodStatusWriter port. Deletion runs the termination sequence and removes the object at the end.
+ * @module One worker per pod UID, as the kubelet's pod_workers: every input (a spec change, the
+ * deletion, a container exit, a probe result, a timer, a changed ConfigMap or Secret, a pulled
+ * image) wakes it at once; inputs that arrive while a pass runs are coalesced into the next
+ * pass, never dropped; a deletion cancels a running sync pass. The pod goes through the
+ * kubelet's three phases, each its own pass:
+ *  - syncing (SyncPod): plan with computePodActions (pure), start and kill containers, write
+ *    the status; ends when the pod is deleted, fails (admission, deadline) or completes;
+ *  - terminating (SyncTerminatingPod): planTermination (pure) executed within the grace;
+ *  - terminated (SyncTerminatedPod): volumes and the pod cgroup go, then the API object (only
+ *    once the deletion asked for it), then the containers' records and rootfs.
+ * A pass that fails to make the sandbox or its volumes is retried after a back-off, which only a
+ * change that may fix it (spec, deletion, a config object, an image) cuts short.
  */
 import type { Pod } from '../core/types.js';
 import type { Clock, PodSource, PodStatusWriter, TimerHandle } from '../core/ports.js';
 import type { Logger } from '../core/logger.js';
 import type { BackOff } from '../core/backoff.js';
 import { computePodActions } from '../core/pod-actions.js';
-import { computePodStatus, type WaitingReason } from '../core/pod-status.js';
+import { planTermination, terminationGraceSeconds } from '../core/pod-termination.js';
+import type { WaitingReason } from '../core/pod-status.js';
 import { latestInstances, stableJson } from '../core/runtime-view.js';
-import { ConflictError } from '../core/errors.js';
-import type { PodRuntime } from './pod-runtime.js';
-import { VolumeMountError } from './pod-volumes.js';
-import type { RuntimeState } from './runtime-state.js';
 import type { EventInput } from '../core/events.js';
+import type { PodRuntime } from './pod-runtime.js';
+import { VolumeMountError } from './volume-mount-error.js';
+import type { RuntimeState } from './runtime-state.js';
 import type { HookRunner } from './lifecycle-hooks.js';
 import { ContainerKiller, containerSpec } from './container-killer.js';
 import { ContainerStarter } from './container-starter.js';
+import { PodStatusManager } from './pod-status-manager.js';
 import type { Prober } from './prober-types.js';
 
-/** How soon a sync that hit an error (image missing, create failed) is retried. */
+/** How soon a pass that failed (sandbox, volumes, an unexpected error) is retried: the kubelet's backOffPeriod. */
 export const ERROR_RESYNC_MS = 10_000;
+
+/** Why a worker was woken; several coalesce into one pass. */
+export type WakeReason =
+  | 'spec' // the pod's spec changed, or it was seen for the first time
+  | 'deletion' // deletionTimestamp set, or its grace shortened
+  | 'removed' // gone from the API
+  | 'runtime' // a container or sandbox of the pod changed state (PLEG)
+  | 'probe' // a probe result flipped, or a liveness/startup probe failed
+  | 'timer' // a back-off, deadline or retry time came
+  | 'config' // a ConfigMap or Secret the pod uses changed
+  | 'image' // an image was added to the node
+  | 'resync' // the periodic safety net
+  | 'started'; // a container started in the last pass: the next step may be unblocked
+
+/** Inputs that may fix what made a pass fail: they cut its back-off short. */
+const FIXING: ReadonlySet<WakeReason> = new Set(['spec', 'deletion', 'removed', 'config', 'image']);
+
+export type WorkerPhase = 'syncing' | 'terminating' | 'terminated';
 
 export interface PodWorkerDeps {
   podRuntime: PodRuntime;
   state: RuntimeState;
-  /** Where the pod is re-read before each status write, and written. */
+  /** Where the pod is re-read before each status write, written, and finally deleted. */
   pods: Pick<PodSource, 'getPod'> & PodStatusWriter;
   clock: Clock;
   logger: Logger;
@@ -40,6 +66,8 @@ export interface PodWorkerDeps {
   prober: Prober;
   /** Called once the pod is gone from the host (and from the API). */
   onDone(uid: string): void;
+  /** Called when its containers have stopped for good: it holds no node resources any more. */
+  onTerminated?(uid: string): void;
   /** Resource admission (§10): a rejection fails the pod before anything of it starts. */
   admit?(pod: Pod): { reason: string; message: string } | undefined;
 }
@@ -49,23 +77,35 @@ export const DEADLINE_EXCEEDED = {
   message: 'Pod was active on the node longer than the specified deadline',
 };
 
+interface PassResult {
+  /** When to run again by itself (back-off expiry, deadline, retry). */
+  nextSyncAt?: number;
+  /** The pass failed: retry at nextSyncAt unless a fixing input comes first. */
+  failed?: boolean;
+  /** It started or killed something (a resync-only pass that does is logged: an event was missed). */
+  acted?: boolean;
+}
+
 export class PodWorker {
   private pod: Pod | undefined;
+  private removed = false;
+  private phase: WorkerPhase = 'syncing';
+  private finished = false;
   private running = false;
-  private pending = false;
-  private done = false;
+  private readonly wakes = new Set<WakeReason>();
   private timer: TimerHandle | undefined;
-  private waiting = new Map<string, WaitingReason>();
-  /** When the running termination must SIGKILL; a later delete with a shorter grace pulls it in. */
+  /** When `timer` fires. */
+  private timerDueAt: number | undefined;
+  /** A failed pass is retried at this time unless a fixing input comes first. */
+  private retryAt: number | undefined;
+  /** Cancels the running sync pass (not a termination: that one is shortened through its deadline). */
+  private abort: AbortController | undefined;
+  /** SIGKILL time of the running termination; a shorter grace or a removal pulls it in. */
   private killDeadline: number | undefined;
   private deletionGrace: number | undefined;
-  private failure: { reason: string; message: string } | undefined;
-  /** Termination messages of exited instances, read once each. */
-  private readonly messages = new Map<string, string>();
-  private scheduledRecorded = false;
-  private startedThisSync = false;
   private admitted = false;
 
+  private readonly status: PodStatusManager;
   private readonly killer: ContainerKiller;
   private readonly starter: ContainerStarter;
 
@@ -73,6 +113,15 @@ export class PodWorker {
     readonly uid: string,
     private readonly d: PodWorkerDeps,
   ) {
+    this.status = new PodStatusManager({
+      uid,
+      pods: d.pods,
+      state: d.state,
+      clock: d.clock,
+      hostIP: d.hostIP,
+      probes: d.prober,
+      terminationMessage: (pod, inst) => d.podRuntime.terminationMessage(pod, inst),
+    });
     this.killer = new ContainerKiller({
       podRuntime: d.podRuntime,
       hooks: d.hooks,
@@ -101,37 +150,110 @@ export class PodWorker {
   /** The newest object from the PodSource, or undefined once it was removed from it. */
   update(pod: Pod | undefined): void {
     const before = this.pod;
-    this.pod = pod;
-    const grace = pod?.metadata?.deletionGracePeriodSeconds;
-    if (this.killDeadline !== undefined && grace !== undefined && grace !== this.deletionGrace) {
-      this.killDeadline = Math.min(this.killDeadline, this.d.clock.now() + grace * 1000);
-      this.deletionGrace = grace;
+    if (!pod) {
+      this.removed = true;
+      // Nobody waits for a graceful end any more: whatever still runs is killed now.
+      if (this.killDeadline !== undefined) this.killDeadline = Math.min(this.killDeadline, this.d.clock.now());
+      this.abort?.abort();
+      this.wake('removed');
+      return;
     }
-    // Our own status writes come back through the watch: only other changes need a sync.
-    if (!pod || !before || stableJson(specPart(pod)) !== stableJson(specPart(before))) this.trigger();
+    this.pod = pod;
+    const meta = pod.metadata!;
+    if (meta.deletionTimestamp) {
+      const grace = meta.deletionGracePeriodSeconds;
+      const shortened = this.killDeadline !== undefined && grace !== undefined && grace !== this.deletionGrace;
+      if (shortened) {
+        this.killDeadline = Math.min(this.killDeadline!, this.d.clock.now() + grace! * 1000);
+        this.deletionGrace = grace;
+      }
+      if (!before?.metadata?.deletionTimestamp || shortened) {
+        this.abort?.abort();
+        this.wake('deletion');
+        return;
+      }
+    }
+    // Our own status writes come back through the watch: only other changes need a pass.
+    if (!before || stableJson(specPart(pod)) !== stableJson(specPart(before))) this.wake('spec');
   }
 
-  trigger(): void {
-    if (this.done) return;
-    this.pending = true;
-    if (!this.running) void this.loop();
+  /** Something outside the API changed for this pod. */
+  trigger(reason: WakeReason): void {
+    this.wake(reason);
+  }
+
+  /**
+   * An image was added to the node: a container waiting for a local image it may not pull
+   * (ErrImageNeverPull) may start now. Pulls in back-off keep to their own timer.
+   */
+  imagesChanged(): void {
+    if ([...this.starter.startErrors.values()].some((e) => e.reason === 'ErrImageNeverPull')) this.wake('image');
   }
 
   stop(): void {
-    this.done = true;
+    this.finished = true;
+    this.abort?.abort();
     if (this.timer) this.d.clock.clearTimeout(this.timer);
+  }
+
+  /** Where the pod is in its life, for the agent and for tests. */
+  get workerPhase(): WorkerPhase {
+    return this.phase;
+  }
+
+  /** The pod while it holds node resources: admitted (now or before a restart) and not finished. */
+  get activePod(): Pod | undefined {
+    const pod = this.pod;
+    if (!pod || this.finished || this.phase === 'terminated') return undefined;
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') return undefined;
+    return this.admitted || pod.status?.startTime ? pod : undefined;
+  }
+
+  private wake(reason: WakeReason): void {
+    if (this.finished) return;
+    this.wakes.add(reason);
+    if (!this.running) void this.loop();
   }
 
   private async loop(): Promise<void> {
     this.running = true;
     try {
-      while (this.pending && !this.done) {
-        this.pending = false;
+      while (this.wakes.size > 0 && !this.finished) {
+        const reasons = [...this.wakes];
+        this.wakes.clear();
+        const now = this.d.clock.now();
+        // A timer due now is this pass's reason too, even when its callback has not run yet (the
+        // resync's came first in the same turn of a busy event loop): the pass sets the next one.
+        if (this.timerDueAt !== undefined && this.timerDueAt <= now && !reasons.includes('timer')) reasons.push('timer');
+        if (this.retryAt !== undefined && now < this.retryAt && !reasons.some((r) => FIXING.has(r)) && !reasons.includes('timer')) {
+          this.setTimer(this.retryAt);
+          continue;
+        }
+        this.retryAt = undefined;
+        const abort = new AbortController();
+        this.abort = abort;
+        let result: PassResult;
+        const phase = this.phase;
         try {
-          await this.sync();
+          result = await this.pass(abort.signal);
         } catch (err) {
-          this.d.logger.error('pod sync failed', { uid: this.uid, err: err instanceof Error ? err.stack : String(err) });
-          this.schedule(this.d.clock.now() + ERROR_RESYNC_MS);
+          this.d.logger.error('pod sync failed', { uid: this.uid, phase, err: err instanceof Error ? err.stack : String(err) });
+          result = { nextSyncAt: this.d.clock.now() + ERROR_RESYNC_MS, failed: true };
+        } finally {
+          this.abort = undefined;
+        }
+        if (result.failed) this.retryAt = result.nextSyncAt;
+        if (!this.finished) this.setTimer(result.nextSyncAt);
+        this.d.logger.debug('pod sync', {
+          pod: this.pod?.metadata?.name ?? this.uid,
+          phase: phase === this.phase ? phase : `${phase}→${this.phase}`,
+          woken: reasons.join(','),
+          ms: this.d.clock.now() - now,
+          ...(result.nextSyncAt !== undefined ? { nextInMs: result.nextSyncAt - this.d.clock.now() } : {}),
+        });
+        if (result.acted && reasons.length === 1 && reasons[0] === 'resync') {
+          this.d.logger.warn('the periodic resync found work no event announced', { pod: this.pod?.metadata?.name ?? this.uid });
         }
       }
     } finally {
@@ -139,56 +261,57 @@ export class PodWorker {
     }
   }
 
-  private schedule(at: number | undefined): void {
-    if (at === undefined || this.done) return;
+  /** One timer: at the earliest time the last pass asked to run again (each pass recomputes it). */
+  private setTimer(at: number | undefined): void {
     if (this.timer) this.d.clock.clearTimeout(this.timer);
-    this.timer = this.d.clock.setTimeout(() => this.trigger(), Math.max(0, at - this.d.clock.now()));
+    this.timer = undefined;
+    this.timerDueAt = undefined;
+    if (at === undefined || this.finished) return;
+    this.timerDueAt = at;
+    this.timer = this.d.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.timerDueAt = undefined;
+      this.wake('timer');
+    }, Math.max(0, at - this.d.clock.now()));
   }
 
-  private async sync(): Promise<void> {
-    this.startedThisSync = false;
-    const pod = this.pod;
-    const { state, podRuntime, prober, clock } = this.d;
-    if (!pod) {
-      // Removed from the API without us (force delete, or an orphan found at start).
-      prober.untrack(this.uid);
-      await this.killer.killPod(undefined, state.view(this.uid), () => 0);
-      await podRuntime.removePod(this.uid);
-      this.finish();
-      return;
+  private async pass(signal: AbortSignal): Promise<PassResult> {
+    if (this.phase === 'syncing') {
+      const pod = this.pod;
+      if (pod && !this.mustTerminate(pod)) {
+        const result = await this.syncPod(pod, signal);
+        if (!result.terminal) return result;
+      }
+      this.phase = 'terminating';
     }
-    if (pod.metadata!.deletionTimestamp) {
-      prober.setTerminating(this.uid);
-      await this.terminate(pod);
-      return;
+    if (this.phase === 'terminating') {
+      await this.syncTerminatingPod();
+      this.phase = 'terminated';
+      this.d.onTerminated?.(this.uid);
     }
+    return this.syncTerminatedPod();
+  }
+
+  private mustTerminate(pod: Pod): boolean {
     const phase = pod.status?.phase;
-    if (phase === 'Succeeded' || phase === 'Failed') {
-      prober.untrack(this.uid);
-      await this.killer.killPod(pod, state.view(this.uid), this.graceDeadline(pod));
-      await this.collectMessages(pod);
-      this.writeStatus(pod, true);
-      return;
-    }
-    if (!this.scheduledRecorded && !pod.status?.startTime) {
-      const m = pod.metadata!;
-      this.event(pod, undefined, 'Normal', 'Scheduled', `Successfully assigned ${m.namespace}/${m.name} to ${pod.spec?.nodeName ?? ''}`, 'default-scheduler');
-    }
-    this.scheduledRecorded = true;
-    if (!this.admitted && this.rejectAtAdmission(pod)) return;
+    return this.removed || !!pod.metadata?.deletionTimestamp || phase === 'Succeeded' || phase === 'Failed';
+  }
+
+  // SyncPod ------------------------------------------------------------------------------------
+
+  private async syncPod(pod: Pod, signal: AbortSignal): Promise<PassResult & { terminal?: boolean }> {
+    const { state, podRuntime, prober, clock } = this.d;
+    if (!this.admitted && this.rejectAtAdmission(pod)) return { terminal: true };
 
     const now = clock.now();
     const deadlineAt = activeDeadline(pod, now);
     if (deadlineAt !== undefined && now >= deadlineAt) {
-      this.failure = DEADLINE_EXCEEDED;
+      this.status.failure = DEADLINE_EXCEEDED;
       this.event(pod, undefined, 'Normal', 'DeadlineExceeded', DEADLINE_EXCEEDED.message);
-      prober.untrack(this.uid);
-      await this.killer.killPod(pod, state.view(this.uid), this.graceDeadline(pod));
-      this.writeStatus(pod, true);
-      return;
+      return { terminal: true, acted: true };
     }
     for (const e of prober.takeEvents(this.uid)) this.event(pod, e.containerName, e.type, e.reason, e.message);
-    await this.killProbeFailures(pod);
+    let acted = await this.killProbeFailures(pod);
 
     const view = state.view(this.uid);
     const actions = computePodActions(pod, view, {
@@ -205,68 +328,74 @@ export class PodWorker {
       });
       this.event(pod, name, 'Warning', 'BackOff', `Back-off restarting failed container ${name} in pod ${meta.name}_${meta.namespace}(${meta.uid})`);
     }
-    let nextSync = actions.nextSyncAt;
+    let nextSyncAt = actions.nextSyncAt;
+    if (deadlineAt !== undefined) nextSyncAt = Math.min(nextSyncAt ?? Infinity, deadlineAt);
 
-    if (actions.killPod) {
-      if (actions.createSandbox && view.sandboxes.length > 0) {
-        this.event(pod, undefined, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
-      }
-      await this.killer.killPod(pod, view, this.graceDeadline(pod));
+    if (actions.initFailed || (actions.killPod && !actions.createSandbox)) {
+      // An init container failed under Never, or every container is done and none will run
+      // again: the pod is complete; the terminating phase stops what is left (sidecars, sandbox).
+      this.status.waiting = crashLoop;
+      return { terminal: true, acted };
     }
+    if (actions.killPod) {
+      if (view.sandboxes.length > 0) this.event(pod, undefined, 'Normal', 'SandboxChanged', 'Pod sandbox changed, it will be killed and re-created.');
+      await this.killer.execute(pod, planTermination(pod, view), this.graceDeadline(pod));
+      acted = true;
+    }
+
     let sandboxId = actions.sandboxId;
     let sandboxReady: Promise<unknown> | undefined;
-    const sandboxFailed = (err: unknown): void => {
-      if (err instanceof VolumeMountError) this.event(pod, undefined, 'Warning', 'FailedMount', err.message);
-      else this.event(pod, undefined, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorText(err)}`);
-      this.waiting = new Map(crashLoop);
-      this.writeStatus(pod, false);
-      this.schedule(now + ERROR_RESYNC_MS);
-    };
     if (actions.createSandbox) {
       try {
-        const t0 = clock.now();
         const sandbox = await podRuntime.beginSandbox(pod, (reason, message) => this.event(pod, undefined, 'Warning', reason, message));
         sandboxId = sandbox.id;
+        acted = true;
         // The containers to start are prepared (created) meanwhile; they start once it is ready.
         sandboxReady = sandbox.ready.then(
-          () => this.d.logger.debug('sandbox ready', { pod: pod.metadata!.name, ms: clock.now() - t0 }),
+          () => undefined,
           (err: unknown) => err ?? new Error('the pod sandbox failed'),
         );
       } catch (err) {
-        sandboxFailed(err);
-        return;
+        return this.sandboxFailed(pod, err, crashLoop);
       }
     }
     await Promise.all(
       actions.containersToKill.map((k) => {
         this.event(pod, k.instance.name, 'Normal', 'Killing', k.message);
+        acted = true;
         return this.killer.stopContainer(pod, k.instance, this.graceDeadline(pod));
       }),
     );
     const sandboxUp = sandboxReady ? sandboxReady.then((failure) => failure === undefined) : Promise.resolve(true);
+    let started = false;
     if (sandboxId && actions.containersToStart.length > 0) {
       const t0 = clock.now();
-      const { retryAt, started } = await this.starter.start(pod, sandboxId, actions.containersToStart, sandboxUp);
-      if (started) this.startedThisSync = true;
+      const r = await this.starter.start(pod, sandboxId, actions.containersToStart, sandboxUp, signal);
+      started = r.started;
+      // A start that failed again is a retry, not work an event should have announced.
+      if (started) acted = true;
       this.d.logger.debug('containers started', { pod: pod.metadata!.name, count: actions.containersToStart.length, ms: clock.now() - t0 });
-      if (retryAt !== undefined) nextSync = Math.min(nextSync ?? Infinity, retryAt);
+      if (r.retryAt !== undefined) nextSyncAt = Math.min(nextSyncAt ?? Infinity, r.retryAt);
     }
-    if (sandboxReady && !(await sandboxUp)) {
-      sandboxFailed(await sandboxReady);
-      return;
-    }
+    if (sandboxReady && !(await sandboxUp)) return this.sandboxFailed(pod, await sandboxReady, crashLoop);
+    if (signal.aborted) return { acted };
     this.trackProbes(pod);
-    this.waiting = new Map([...this.starter.startErrors, ...crashLoop]);
-    await this.collectMessages(pod);
+    this.status.waiting = new Map([...this.starter.startErrors, ...crashLoop]);
+    await this.status.collectMessages(pod);
     this.writeStatus(pod, false);
-    if (deadlineAt !== undefined) nextSync = Math.min(nextSync ?? Infinity, deadlineAt);
-    this.schedule(nextSync);
     // A container that started may unblock the next step (the next init container, the app
     // containers after a sidecar): sync again, as the kubelet does on PLEG's ContainerStarted.
-    if (this.startedThisSync) this.trigger();
+    if (started) this.wake('started');
+    return { ...(nextSyncAt !== undefined ? { nextSyncAt } : {}), acted };
   }
 
-  // Admission ---------------------------------------------------------------------------------
+  private sandboxFailed(pod: Pod, err: unknown, crashLoop: Map<string, WaitingReason>): PassResult {
+    if (err instanceof VolumeMountError) this.event(pod, undefined, 'Warning', 'FailedMount', err.message);
+    else this.event(pod, undefined, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${errorText(err)}`);
+    this.status.waiting = crashLoop;
+    this.writeStatus(pod, false);
+    return { nextSyncAt: this.d.clock.now() + ERROR_RESYNC_MS, failed: true, acted: true };
+  }
 
   /**
    * Once per worker, synchronously (so two new pods are never admitted against the same free
@@ -281,50 +410,27 @@ export class PodWorker {
       this.admitted = true;
       return false;
     }
-    this.failure = rejection;
+    this.status.failure = rejection;
     this.d.logger.info('pod rejected at admission', { pod: pod.metadata!.name, reason: rejection.reason });
     this.event(pod, undefined, 'Warning', rejection.reason, rejection.message);
-    this.writeStatus(pod, true);
     return true;
   }
 
-  /** The pod while it holds node resources: admitted (now or before a restart) and not finished. */
-  get activePod(): Pod | undefined {
-    const pod = this.pod;
-    if (!pod || this.done) return undefined;
-    const phase = pod.status?.phase;
-    if (phase === 'Succeeded' || phase === 'Failed') return undefined;
-    return this.admitted || pod.status?.startTime ? pod : undefined;
-  }
-
   /** Liveness/startup failures the prober reported: kill with the probe's grace; restart follows the policy. */
-  private async killProbeFailures(pod: Pod): Promise<void> {
+  private async killProbeFailures(pod: Pod): Promise<boolean> {
     const failures = this.d.prober.takeFailures(this.uid);
-    if (failures.length === 0) return;
+    if (failures.length === 0) return false;
     const current = new Map([...latestInstances(this.d.state.view(this.uid)).values()].map((l) => [l.current.id, l.current]));
     await Promise.all(
       failures.map((f) => {
         const inst = current.get(f.containerId);
         if (!inst || inst.state !== 'running') return undefined;
         this.event(pod, f.containerName, 'Normal', 'Killing', `Container ${f.containerName} failed ${f.kind} probe, will be restarted`);
-        const grace = f.terminationGracePeriodSeconds ?? this.graceSeconds(pod);
-        const deadline = this.d.clock.now() + grace * 1000;
+        const deadline = this.d.clock.now() + (f.terminationGracePeriodSeconds ?? terminationGraceSeconds(pod)) * 1000;
         return this.killer.stopContainer(pod, inst, () => deadline);
       }),
     );
-  }
-
-  /** Reads the termination message of every exited instance not read yet; cut to the pod-wide cap. */
-  private async collectMessages(pod: Pod): Promise<void> {
-    const spec = pod.spec!;
-    const cap = Math.floor(12288 / Math.max(1, spec.containers.length + (spec.initContainers ?? []).length));
-    for (const { current, previous } of latestInstances(this.d.state.view(this.uid)).values()) {
-      for (const inst of [current, previous]) {
-        if (!inst || inst.state !== 'exited' || this.messages.has(inst.id)) continue;
-        const message = await this.d.podRuntime.terminationMessage(pod, inst).catch(() => '');
-        this.messages.set(inst.id, Buffer.from(message).subarray(0, cap).toString('utf8'));
-      }
-    }
+    return true;
   }
 
   /** Tells the prober which instances run (after their postStart), and forgets the rest. */
@@ -342,24 +448,51 @@ export class PodWorker {
     this.d.prober.untrack(this.uid, keep);
   }
 
-  private event(pod: Pod, container: string | undefined, type: 'Normal' | 'Warning', reason: string, message: string, component?: string): void {
-    this.d.events.record({ pod, ...(container ? { container } : {}), type, reason, message, ...(component ? { component } : {}) });
+  // SyncTerminatingPod -----------------------------------------------------------------------
+
+  /** Stops everything of the pod within its grace, then records the final container states. */
+  private async syncTerminatingPod(): Promise<void> {
+    const pod = this.removed ? undefined : this.pod;
+    const { prober, clock, state } = this.d;
+    if (pod?.metadata?.deletionTimestamp) {
+      prober.setTerminating(this.uid);
+      // Counted from when the node sees the deletion, as the kubelet does (deletionTimestamp has
+      // only whole seconds).
+      this.deletionGrace = pod.metadata.deletionGracePeriodSeconds ?? terminationGraceSeconds(pod);
+      this.killDeadline ??= clock.now() + Math.max(this.deletionGrace, 1) * 1000;
+    } else {
+      prober.untrack(this.uid);
+      this.killDeadline ??= this.removed ? clock.now() : clock.now() + terminationGraceSeconds(pod) * 1000;
+    }
+    const t0 = clock.now();
+    await this.killer.execute(pod, planTermination(pod, state.view(this.uid)), () => this.killDeadline!);
+    this.d.logger.debug('pod killed', { pod: pod?.metadata?.name ?? this.uid, ms: clock.now() - t0 });
+    prober.untrack(this.uid);
+    if (!pod || this.removed) return;
+    this.status.waiting = new Map();
+    await this.status.collectMessages(pod);
+    this.writeStatus(this.pod ?? pod, true);
   }
 
-  private async terminate(pod: Pod): Promise<void> {
-    const { state, podRuntime, pods } = this.d;
-    // Counted from when the node sees the deletion, as the kubelet does (deletionTimestamp has
-    // only whole seconds).
-    this.deletionGrace = pod.metadata!.deletionGracePeriodSeconds ?? this.graceSeconds(pod);
-    this.killDeadline ??= this.d.clock.now() + this.deletionGrace * 1000;
-    await this.killer.killPod(pod, state.view(this.uid), () => this.killDeadline!);
-    this.waiting = new Map();
-    await this.collectMessages(pod);
-    this.writeStatus(this.pod ?? pod, true);
-    await podRuntime.removePod(this.uid);
-    const meta = pod.metadata!;
-    pods.deletePod(meta.namespace!, meta.name!, this.uid);
+  // SyncTerminatedPod ------------------------------------------------------------------------
+
+  /**
+   * A finished pod that is not deleted keeps its stopped containers (for logs and status) until
+   * it is. Once deleted: volumes and the pod cgroup go, then the API object (the kubelet's
+   * PodResourcesAreReclaimed), then the containers' records and rootfs (its container GC).
+   */
+  private async syncTerminatedPod(): Promise<PassResult> {
+    const pod = this.pod;
+    if (!this.removed && !pod?.metadata?.deletionTimestamp) return {};
+    const { podRuntime, pods, clock } = this.d;
+    const t0 = clock.now();
+    await podRuntime.reclaimPodResources(this.uid);
+    const t1 = clock.now();
+    if (pod && !this.removed) pods.deletePod(pod.metadata!.namespace!, pod.metadata!.name!, this.uid);
+    await podRuntime.removeContainers(this.uid);
+    this.d.logger.debug('pod removed', { pod: pod?.metadata?.name ?? this.uid, reclaimMs: t1 - t0, removeContainersMs: clock.now() - t1 });
     this.finish();
+    return { acted: true };
   }
 
   private finish(): void {
@@ -369,43 +502,22 @@ export class PodWorker {
     this.d.onDone(this.uid);
   }
 
+  // Helpers ----------------------------------------------------------------------------------
+
+  private event(pod: Pod, container: string | undefined, type: 'Normal' | 'Warning', reason: string, message: string, component?: string): void {
+    this.d.events.record({ pod, ...(container ? { container } : {}), type, reason, message, ...(component ? { component } : {}) });
+  }
+
   /** SIGKILL time for a kill that starts now with the pod's grace (fixed once computed). */
   private graceDeadline(pod: Pod): () => number {
-    const at = this.d.clock.now() + this.graceSeconds(pod) * 1000;
+    const at = this.d.clock.now() + terminationGraceSeconds(pod) * 1000;
     return () => at;
   }
 
-  private graceSeconds(pod: Pod): number {
-    const g = pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
-    return Math.max(g, 1);
-  }
-
   private writeStatus(pod: Pod, terminating: boolean): void {
-    const { pods, state, clock } = this.d;
     const meta = pod.metadata!;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const stored = pods.getPod(meta.namespace!, meta.name!);
-      if (!stored || stored.metadata?.uid !== this.uid) return;
-      const status = computePodStatus({
-        pod: stored,
-        view: state.view(this.uid),
-        now: clock.now(),
-        waiting: this.waiting,
-        hostIP: this.d.hostIP,
-        terminating,
-        probes: this.d.prober,
-        hookPending: this.starter.hookPending,
-        messages: this.messages,
-        ...(this.failure ? { failure: this.failure } : {}),
-      });
-      if (stableJson(status) === stableJson(stored.status)) return;
-      try {
-        this.pod = pods.updatePodStatus({ ...stored, status });
-        return;
-      } catch (err) {
-        if (!(err instanceof ConflictError)) throw err;
-      }
-    }
+    const stored = this.status.write({ namespace: meta.namespace!, name: meta.name! }, { terminating, hookPending: this.starter.hookPending });
+    if (stored) this.pod = stored;
   }
 }
 

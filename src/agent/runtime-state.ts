@@ -55,7 +55,7 @@ export class RuntimeState {
       if (!before || before.status !== info.status || before.exitCode !== info.exitCode) {
         changed.add(podUidOf(info));
       }
-      this.containers.set(info.id, info);
+      this.containers.set(info.id, keepStart(before, info));
       if (info.status !== 'running' && info.status !== 'created') this.resolveExit(info.id);
     }
     for (const [id, info] of this.containers) {
@@ -93,7 +93,7 @@ export class RuntimeState {
     }
     const before = this.containers.get(id);
     this.writtenAt.set(id, ++this.seq);
-    if (info) this.containers.set(id, info);
+    if (info) this.containers.set(id, keepStart(before, info));
     else this.containers.delete(id);
     if (!info || (info.status !== 'running' && info.status !== 'created')) this.resolveExit(id);
     const uid = info ? podUidOf(info) : before ? podUidOf(before) : undefined;
@@ -110,12 +110,21 @@ export class RuntimeState {
     this.containers.set(id, { id, annotations, status: 'created', pid, createdAt: new Date(this.clock.now()).toISOString() });
   }
 
-  /** Marks a container the agent just started; an exit already seen is never overwritten. */
+  /**
+   * Marks a container the agent just started; an exit already seen is never overwritten, but an
+   * instance that exited before its start returned, and was read before the runtime noted the
+   * start, gets its start time: a terminated state always has one.
+   */
   recordStarted(id: string): void {
     const info = this.containers.get(id);
     if (info?.status === 'created') {
       this.writtenAt.set(id, ++this.seq);
       this.containers.set(id, { ...info, status: 'running', startedAt: new Date(this.clock.now()).toISOString() });
+    } else if (info && info.status !== 'running' && !info.startedAt) {
+      // It ran before it finished, whenever the start returned.
+      const finished = info.finishedAt ? Date.parse(info.finishedAt) : Infinity;
+      this.writtenAt.set(id, ++this.seq);
+      this.containers.set(id, { ...info, startedAt: new Date(Math.min(this.clock.now(), finished)).toISOString() });
     }
   }
 
@@ -235,4 +244,13 @@ function toInstance(info: OciContainerInfo): ContainerInstance {
     inst.reason = info.oomKilled ? 'OOMKilled' : inst.exitCode === 0 ? 'Completed' : 'Error';
   }
   return inst;
+}
+
+/**
+ * A fresh reading of a container that lacks the start time an earlier one had: the runtime read
+ * it between the process's start and the runtime noting the start (an instance that exits at
+ * once races its own `start`). The start does not go away; keep it.
+ */
+function keepStart(before: OciContainerInfo | undefined, info: OciContainerInfo): OciContainerInfo {
+  return !info.startedAt && before?.startedAt ? { ...info, startedAt: before.startedAt } : info;
 }

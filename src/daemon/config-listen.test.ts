@@ -14,3 +14,16 @@ test('--listen parses HOST:PORT, [v6]:PORT and none; defaults to 127.0.0.1:6443'
   assert.deepEqual(parseNodeFlags(['--listen', '127.0.0.1:0']).listen, { host: '127.0.0.1', port: 0 });
   assert.throws(() => parseNodeFlags(['--listen', 'nope']), UsageError);
 });
+
+test('--service-cidr, --cluster-domain and --dns-upstream: defaults, and bad values refused naming the flag', () => {
+  assert.deepEqual(parseNodeFlags([]).services, { serviceCidr: '10.96.0.0/16', clusterDomain: 'cluster.local' });
+  assert.deepEqual(parseNodeFlags(['--service-cidr', '10.100.0.0/24', '--cluster-domain', 'corp.local.', '--dns-upstream', '127.0.0.1:5353']).services, {
+    serviceCidr: '10.100.0.0/24',
+    clusterDomain: 'corp.local',
+    dnsUpstream: '127.0.0.1:5353',
+  });
+  assert.throws(() => parseNodeFlags(['--service-cidr', '10.96.0.0/8']), /--service-cidr 10\.96\.0\.0\/8/);
+  assert.throws(() => parseNodeFlags(['--service-cidr', 'nope']), UsageError);
+  assert.throws(() => parseNodeFlags(['--cluster-domain', 'Bad_Domain']), /--cluster-domain/);
+  assert.throws(() => parseNodeFlags(['--dns-upstream', 'dns.example']), /--dns-upstream dns\.example: .*want IP/);
+});

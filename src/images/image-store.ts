@@ -40,6 +40,7 @@ export class LocalImageStore implements ImageManager {
   private readonly platform: Platform;
   private readonly now: () => number;
   /** In-flight pulls by normalised reference: a second pull of the same image waits for the first. */
+  private readonly changeListeners = new Set<() => void>();
   private readonly pulling = new Map<string, { promise: Promise<ImagePullResult>; listeners: Set<(p: import('../core/ports.js').ImagePullProgress) => void> }>();
 
   constructor(private readonly opts: LocalImageStoreOptions) {
@@ -259,9 +260,15 @@ export class LocalImageStore implements ImageManager {
     return 0;
   }
 
-  private save(): Promise<void> {
+  onImagesChanged(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private async save(): Promise<void> {
     const data: IndexFile = { version: 1, images: this.images };
-    return this.storage.writeIndex(data);
+    await this.storage.writeIndex(data);
+    for (const l of [...this.changeListeners]) l();
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

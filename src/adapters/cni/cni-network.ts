@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import {
   cniArgs,
+  firstHost,
   podAddress,
   podConfList,
   podPlugins,
@@ -168,6 +169,30 @@ export class CniNetwork implements PodNetwork {
         this.networkRules = undefined;
       });
     return this.networkRules;
+  }
+
+  /**
+   * The bridge with its gateway address, up, before any pod: what the bridge plugin makes on the
+   * first ADD (and accepts on later ones: same device, same address). Cluster DNS and the API for
+   * pods listen on the gateway address, so it must exist when the daemon starts. Idempotent.
+   * Returns the gateway address.
+   */
+  async ensureBridge(): Promise<string> {
+    const { bridge, podCidr } = this.layout.config;
+    const gateway = firstHost(podCidr);
+    const prefix = podCidr.split('/')[1];
+    const exists = await run('ip', ['link', 'show', 'dev', bridge], { allowFailure: true });
+    if (exists.exitCode !== 0) {
+      const add = await run('ip', ['link', 'add', 'name', bridge, 'type', 'bridge'], { allowFailure: true });
+      if (add.exitCode !== 0 && !/exists/i.test(add.stderr)) throw new Error(`ip link add ${bridge} type bridge failed: ${add.stderr.trim()}`);
+    }
+    const shown = await run('ip', ['-4', '-o', 'addr', 'show', 'dev', bridge], { allowFailure: true });
+    if (!shown.stdout.includes(` ${gateway}/${prefix} `)) {
+      const addr = await run('ip', ['addr', 'add', `${gateway}/${prefix}`, 'dev', bridge], { allowFailure: true });
+      if (addr.exitCode !== 0 && !/exists|already assigned/i.test(addr.stderr)) throw new Error(`ip addr add ${gateway}/${prefix} dev ${bridge} failed: ${addr.stderr.trim()}`);
+    }
+    await run('ip', ['link', 'set', 'dev', bridge, 'up']);
+    return gateway;
   }
 
   async tearDown(sandboxId: string): Promise<void> {

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { test } from 'node:test';
 import { NotFoundError } from '../../core/errors.js';
 import type { LogReadOptions } from '../../core/ports.js';
 import { formatTimestamp, parseCriRecord } from './cri-log-format.js';
 import { CriLogReader } from './cri-log-reader.js';
+import { rotateIfNeeded } from './log-rotation.js';
 
 const T = (s: number, ns = '000000001') => `2026-11-27T04:47:${String(s).padStart(2, '0')}.${ns}+00:00`;
 const rec = (s: number, stream: string, tag: string, text: string) => `${T(s)} ${stream} ${tag} ${text}\n`;
@@ -162,4 +164,46 @@ test('parseCriRecord rejects what is not a record', () => {
   const r = parseCriRecord(Buffer.from(`${T(1)} stderr P a b`));
   assert.equal(r?.partial, true);
   assert.equal(r?.text.toString(), 'a b');
+});
+
+test('a rotated 10 MiB generation of ~300,000 short lines reads (tailLines) without overflowing the stack', async (t) => {
+  const line = rec(1, 'stdout', 'F', 'x');
+  const path = fixture(t, line.repeat(10));
+  writeFileSync(`${path}.1`, line.repeat(300_000));
+  const out = await collect(path, { tailLines: 3 });
+  assert.equal(out, 'x\nx\nx\n');
+});
+
+test('a follower racing many quick rotations (renames in flight while it looks) reads every line once, in order', async (t) => {
+  const path = fixture(t, '');
+  let writer = await open(path, 'a');
+  let n = 0;
+  let finish!: () => void;
+  const until = new Promise<void>((r) => (finish = r));
+  const seen: number[] = [];
+  const following = (async () => {
+    for await (const c of new CriLogReader().read(path, { follow: true, until })) seen.push(Number(c.slice('line-'.length)));
+  })();
+  // The writer keeps writing into its open file until the reopen, as conmon does; every six
+  // lines the real rotation shifts the generations, sometimes the moment the follower has caught
+  // up (it is then looking at the generations while they are renamed: before the fix it read the
+  // one it had just finished a second time), sometimes with the follower up to two rotations
+  // behind. maxFiles 6: never so far behind that a generation it has not read is deleted.
+  for (let round = 0; round < 400; round++) {
+    const patience = Date.now() + 30_000; // a follower that stopped fails below instead of hanging here
+    while ((seen.at(-1) ?? 0) < n - (round % 3) * 6 && Date.now() < patience) await new Promise((r) => setTimeout(r, 1));
+    for (let i = 0; i < 5; i++) await writer.write(rec(1, 'stdout', 'F', `line-${++n}`));
+    await rotateIfNeeded(path, { maxSize: 1, maxFiles: 6 }, async () => {
+      await writer.write(rec(1, 'stdout', 'F', `line-${++n}`));
+      await writer.close();
+      writer = await open(path, 'a');
+    });
+  }
+  await writer.write(rec(1, 'stdout', 'F', `line-${++n}`));
+  await writer.close();
+  finish();
+  await following;
+  const firstGap = seen.findIndex((v, i) => v !== i + 1);
+  assert.equal(firstGap, -1, `after line-${seen[firstGap - 1]} came line-${seen[firstGap]}`);
+  assert.equal(seen.length, n);
 });

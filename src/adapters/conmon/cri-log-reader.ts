@@ -7,7 +7,7 @@
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { rotatedGenerations } from './log-rotation.js';
-import { type FileHandle, open, readFile, stat } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { NotFoundError } from '../../core/errors.js';
 import type { ContainerLogs, LogReadOptions } from '../../core/ports.js';
@@ -21,24 +21,65 @@ async function rotatedFiles(logPath: string): Promise<string[]> {
   return generations.sort((a, b) => b - a).map((n) => `${logPath}.${n}`);
 }
 
-/**
- * The rotated files newer than the one with inode `ino`, oldest first: what a follower that fell
- * behind by more than one rotation still has to read. When that file is gone (deleted as the
- * oldest), every rotated file left is newer.
- */
-async function newerThan(logPath: string, ino: number): Promise<string[]> {
-  const files = await rotatedFiles(logPath);
-  const inodes = await Promise.all(files.map((f) => stat(f).then((st) => st.ino, () => undefined)));
-  const at = inodes.indexOf(ino);
-  return files.slice(at + 1);
+interface Generation {
+  path: string;
+  ino: number;
+  handle: FileHandle;
 }
 
-async function readAll(path: string): Promise<Buffer | undefined> {
+async function openGeneration(path: string): Promise<Generation | undefined> {
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) return undefined;
   try {
-    return await readFile(path);
+    return { path, ino: (await handle.stat()).ino, handle };
   } catch {
+    await handle.close();
     return undefined;
   }
+}
+
+/**
+ * The rotated generations, oldest first, each opened: the handle holds the file the decision was
+ * made on, whatever is renamed afterwards. A rotation renames every generation one up while this
+ * runs, so a listing whose names and inodes changed between the opens and a second look is taken
+ * again: deciding on one file and reading another by its name read a generation twice.
+ */
+async function openRotated(logPath: string): Promise<Generation[]> {
+  for (let attempt = 0; ; attempt++) {
+    const gens = (await Promise.all((await rotatedFiles(logPath)).map(openGeneration))).filter((g): g is Generation => g !== undefined);
+    const names = await rotatedFiles(logPath);
+    const inodes = await Promise.all(names.map((f) => stat(f).then((st) => st.ino, () => undefined)));
+    const unchanged = names.length === gens.length && gens.every((g, i) => g.path === names[i] && g.ino === inodes[i]);
+    if (unchanged || attempt >= 20) return gens;
+    await Promise.all(gens.map((g) => g.handle.close()));
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Reads each generation whole and closes them all. */
+async function readGenerations(gens: Generation[], keep: (index: number) => boolean): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  try {
+    for (const [i, g] of gens.entries()) if (keep(i)) out.push(await g.handle.readFile());
+  } finally {
+    await Promise.all(gens.map((g) => g.handle.close().catch(() => {})));
+  }
+  return out;
+}
+
+/**
+ * Reads the rotated generations between the file with inode `from` (read whole already) and the
+ * one with inode `to` (the file the follower has just opened, rotated meanwhile itself perhaps):
+ * what a follower that fell behind by more than one rotation still has to read. Generations newer
+ * than `to` are left for later, when the follower has read `to`. When `from` is gone (deleted as
+ * the oldest), every generation before `to` is newer. Both files must still be open, so that no
+ * new file can have taken either inode.
+ */
+async function readBetween(logPath: string, from: number, to: number): Promise<Buffer[]> {
+  const gens = await openRotated(logPath);
+  const start = gens.findIndex((g) => g.ino === from);
+  const end = gens.findIndex((g) => g.ino === to);
+  return readGenerations(gens, (i) => i > start && (end < 0 || i < end));
 }
 
 /** Byte budget of limitBytes: cuts the last line short, then says stop. */
@@ -64,19 +105,25 @@ class Budget {
 
 export class CriLogReader implements ContainerLogs {
   async *read(logPath: string, opts: LogReadOptions, signal?: AbortSignal): AsyncIterable<string> {
-    const older = await rotatedFiles(logPath);
     let handle: FileHandle | undefined;
     try {
       handle = await open(logPath, 'r');
     } catch {
-      if (older.length === 0) throw new NotFoundError(`log file ${logPath} not found`);
+      handle = undefined;
     }
+    let ino = handle ? (await handle.stat()).ino : 0;
+    const older = await openRotated(logPath);
+    if (!handle && older.length === 0) throw new NotFoundError(`log file ${logPath} not found`);
     const render = (l: LogLine) => `${opts.timestamps ? `${formatTimestamp(l.time)} ` : ''}${l.text.toString('utf8')}\n`;
     const since = opts.sinceTime;
     const wanted = (l: LogLine) => since === undefined || l.timeMs >= since;
     const budget = new Budget(opts.limitBytes);
     const assembler = new LineAssembler();
     let rest: Buffer = Buffer.alloc(0);
+    // Appends one at a time: a 10 MiB file holds ~10^5 lines, too many to spread into push() (a RangeError).
+    const append = (to: LogLine[], lines: LogLine[]): void => {
+      for (const l of lines) to.push(l);
+    };
     const feed = (chunk: Buffer): LogLine[] => {
       const { lines, rest: r } = splitLines(rest.length ? Buffer.concat([rest, chunk]) : chunk);
       rest = Buffer.from(r);
@@ -92,21 +139,19 @@ export class CriLogReader implements ContainerLogs {
     try {
       // The backlog: older generations, then the current file up to its present end.
       let backlog: LogLine[] = [];
-      for (const f of older) {
-        const buf = await readAll(f);
-        if (buf) backlog.push(...feed(buf));
-      }
+      // The live file, when rotated since it was opened, is read as the live file, not twice, and
+      // generations newer than it are the follower's to read once it has read that file.
+      const live = older.findIndex((g) => g.ino === ino);
+      for (const buf of await readGenerations(older, (i) => live < 0 || i < live)) append(backlog, feed(buf));
       let offset = 0;
-      let ino = 0;
       if (handle) {
         const st = await handle.stat();
-        ino = st.ino;
         const buf = Buffer.alloc(st.size);
         const { bytesRead } = await handle.read(buf, 0, st.size, 0);
         offset = bytesRead;
-        backlog.push(...feed(buf.subarray(0, bytesRead)));
+        append(backlog, feed(buf.subarray(0, bytesRead)));
       }
-      if (!opts.follow) backlog.push(...assembler.flush());
+      if (!opts.follow) append(backlog, assembler.flush());
       if (opts.tailLines !== undefined && opts.tailLines >= 0) backlog = opts.tailLines === 0 ? [] : backlog.slice(-opts.tailLines);
       for (const l of backlog) {
         if (!wanted(l)) continue;
@@ -129,6 +174,11 @@ export class CriLogReader implements ContainerLogs {
         },
       );
       signal?.addEventListener('abort', poke, { once: true });
+      /**
+       * The last generation read to its end, while the ones after it are still to read; held open
+       * until then, so that no new file can take its inode and be mistaken for it.
+       */
+      let readUpTo: { handle: FileHandle; ino: number } | undefined;
       let watcher: FSWatcher | undefined;
       try {
         watcher = watch(dirname(logPath), { persistent: false }, poke);
@@ -149,7 +199,7 @@ export class CriLogReader implements ContainerLogs {
               const { bytesRead } = await handle.read(buf, 0, buf.length, offset);
               if (bytesRead === 0) break;
               offset += bytesRead;
-              fresh.push(...feed(buf.subarray(0, bytesRead)));
+              append(fresh, feed(buf.subarray(0, bytesRead)));
             }
           };
           await drain();
@@ -160,12 +210,11 @@ export class CriLogReader implements ContainerLogs {
             // after the drain above is there now and this reaches the old file's true end.
             if (now.ino !== ino && handle) {
               await drain();
-              for (const f of await newerThan(logPath, ino)) {
-                const buf = await readAll(f);
-                if (buf) fresh.push(...feed(buf));
-              }
+              await readUpTo?.handle.close();
+              readUpTo = { handle, ino };
+            } else {
+              await handle?.close();
             }
-            await handle?.close();
             handle = undefined;
             ino = 0;
             offset = 0;
@@ -176,8 +225,16 @@ export class CriLogReader implements ContainerLogs {
             } catch {
               // Renamed away again already: the next round picks up whatever is there then.
             }
+            // With a current file open, every generation between the last one read whole and it
+            // is complete (conmon writes the newest only), however many rotations the follower
+            // fell behind.
+            if (handle && readUpTo !== undefined) {
+              for (const buf of await readBetween(logPath, readUpTo.ino, ino)) append(fresh, feed(buf));
+              await readUpTo.handle.close();
+              readUpTo = undefined;
+            }
           }
-          if (wasEnded && !replaced) fresh.push(...assembler.flush());
+          if (wasEnded && !replaced) append(fresh, assembler.flush());
           for (const l of fresh) {
             if (!wanted(l)) continue;
             yield budget.take(render(l));
@@ -196,6 +253,7 @@ export class CriLogReader implements ContainerLogs {
           wake = undefined;
         }
       } finally {
+        await readUpTo?.handle.close();
         watcher?.close();
         signal?.removeEventListener('abort', poke);
       }

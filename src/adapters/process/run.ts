@@ -4,6 +4,7 @@
  */
 import { spawn, type SpawnOptions } from 'node:child_process';
 import { CommandError } from '../../core/errors.js';
+import { HelperNotStartedError, LaunchError, sharedLauncher, type LaunchResult } from './launcher.js';
 
 export interface RunOptions {
   input?: string | Buffer;
@@ -22,7 +23,37 @@ export interface RunResult {
 
 const MAX_OUTPUT = 16 * 1024 * 1024;
 
-export function run(command: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+/** Through the shared helper (launcher.ts: Node's own spawn forks the whole daemon), else by Node. */
+export async function run(command: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const launched = sharedLauncher()?.launch({
+    argv: [command, ...args],
+    ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
+    ...(opts.env !== undefined ? { env: opts.env } : {}),
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    maxOutput: MAX_OUTPUT,
+  });
+  if (!launched) return spawnRun(command, args, opts);
+  let r: LaunchResult;
+  try {
+    r = await launched;
+  } catch (e) {
+    if (e instanceof HelperNotStartedError) return spawnRun(command, args, opts);
+    throw new CommandError(command, null, (e as Error).message, `${command}: ${e instanceof LaunchError ? `spawn ${command} ${e.errno ?? ''}`.trim() : (e as Error).message}`);
+  }
+  return settle(command, args, opts, { stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), exitCode: r.code ?? 128 + (r.signal ? signalNumber(r.signal) : 0) }, r.code);
+}
+
+function settle(command: string, args: readonly string[], opts: RunOptions, result: RunResult, code: number | null): RunResult {
+  if (result.exitCode !== 0 && !opts.allowFailure) {
+    const shown = [command, ...args].join(' ');
+    throw new CommandError(shown, code, result.stderr || result.stdout);
+  }
+  return result;
+}
+
+/** The same, spawned by Node itself (no helper: python3 missing, or PEAPOD_SPAWN=node). */
+function spawnRun(command: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const spawnOpts: SpawnOptions = {
       env: opts.env ?? process.env,
@@ -54,11 +85,10 @@ export function run(command: string, args: readonly string[], opts: RunOptions =
         stderr: Buffer.concat(err).toString('utf8'),
         exitCode: code ?? 128 + (signal ? signalNumber(signal) : 0),
       };
-      if (result.exitCode !== 0 && !opts.allowFailure) {
-        const shown = [command, ...args].join(' ');
-        reject(new CommandError(shown, code, result.stderr || result.stdout));
-      } else {
-        resolve(result);
+      try {
+        resolve(settle(command, args, opts, result, code));
+      } catch (e) {
+        reject(e);
       }
     });
     if (opts.input !== undefined) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeAttachPacket, inputPackets } from './conmon-attach.js';
+import { decodeAttachPacket, inputPackets, latestInOrder } from './conmon-attach.js';
 
 test('packets from conmon: the first byte names the stream', () => {
   assert.deepEqual(decodeAttachPacket(Buffer.from([2, ...Buffer.from('out')])), { stream: 'stdout', data: Buffer.from('out') });
@@ -22,4 +22,37 @@ test('input goes in packets conmon reads whole, in order, nothing lost', () => {
   );
   assert.deepEqual(Buffer.concat(packets), big);
   assert.deepEqual(inputPackets(Buffer.alloc(0)), []);
+});
+
+test('resizes go one at a time, in order; those queued behind a slow one collapse into the newest', async () => {
+  const sent: number[] = [];
+  const releases: (() => void)[] = [];
+  const send = latestInOrder((n: number) => {
+    sent.push(n);
+    return new Promise<void>((r) => releases.push(r));
+  });
+  send(1); // kubectl attach: the size +1 ...
+  send(2); // ... then the true size, while the first is still being written
+  send(3);
+  assert.deepEqual(sent, [1], 'the second waits for the first');
+  releases.shift()!();
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(sent, [1, 3], 'only the newest of the queued ones follows');
+  releases.shift()!();
+  await new Promise((r) => setImmediate(r));
+  send(4);
+  assert.deepEqual(sent, [1, 3, 4], 'an idle sender sends at once');
+});
+
+test('a failed resize does not stop the ones after it', async () => {
+  const sent: number[] = [];
+  const send = latestInOrder(async (n: number) => {
+    sent.push(n);
+    if (n === 1) throw new Error('conmon gone');
+  });
+  send(1);
+  await new Promise((r) => setImmediate(r));
+  send(2);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(sent, [1, 2]);
 });

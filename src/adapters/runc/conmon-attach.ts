@@ -45,6 +45,30 @@ export function inputPackets(chunk: Buffer): Buffer[] {
 }
 
 /**
+ * Hands values to `send` one at a time, in the order given; values that arrive while one is being
+ * sent collapse into the newest. Each resize opens and writes the control FIFO anew, so two sent
+ * at once can land in either order: kubectl attach sends its size +1 and then the true size at
+ * once, and the terminal must end up with the second.
+ */
+export function latestInOrder<T>(send: (value: T) => Promise<void>): (value: T) => void {
+  let busy = false;
+  let next: { value: T } | undefined;
+  const pump = async (): Promise<void> => {
+    busy = true;
+    while (next) {
+      const { value } = next;
+      next = undefined;
+      await send(value).catch(() => {}); // a container that exited takes no sizes; nothing to do
+    }
+    busy = false;
+  };
+  return (value) => {
+    next = { value };
+    if (!busy) void pump();
+  };
+}
+
+/**
  * Connects to `<bundleDir>/attach`, through /proc/self/fd of the open bundle directory: socket
  * paths are limited to 108 bytes and bundle paths can be longer.
  */
@@ -111,9 +135,9 @@ export async function attachConmon(bundleDir: string, io: AttachStreams): Promis
     io.stdin?.on('data', onInput);
     io.stdin?.on('end', onInputEnd);
 
+    const resize = latestInOrder((size: TerminalSize) => writeControl(`${bundleDir}/ctl`, controlMessage(CTL_RESIZE, size.height, size.width)));
     io.onResize?.((size: TerminalSize) => {
-      if (closed) return;
-      writeControl(`${bundleDir}/ctl`, controlMessage(CTL_RESIZE, size.height, size.width)).catch(() => {});
+      if (!closed) resize(size);
     });
   });
 }

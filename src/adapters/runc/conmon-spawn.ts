@@ -4,6 +4,7 @@
  * fd 3. The daemon is re-parented to PID 1, so the container outlives peapod.
  */
 import { spawn } from 'node:child_process';
+import { HelperNotStartedError, sharedLauncher } from '../process/launcher.js';
 
 export interface ConmonArgs {
   conmonPath: string;
@@ -57,6 +58,44 @@ export type SyncResult = { ok: true; pid: number } | { ok: false; message: strin
  * `{ok:false}` carries the runtime's message (undefined when conmon died without one, P4).
  */
 export function spawnConmon(args: ConmonArgs, opts: { cwd: string; tmpDir: string; timeoutMs: number }): Promise<SyncResult> {
+  // conmon writes its `oom` file into its cwd.
+  const launched = sharedLauncher()?.launchWithSyncPipe({
+    argv: [args.conmonPath, ...conmonArgv(args)],
+    cwd: opts.cwd,
+    env: { ...process.env, TMPDIR: opts.tmpDir },
+    timeoutMs: opts.timeoutMs,
+  });
+  if (!launched) return spawnConmonByNode(args, opts);
+  return launched.then(
+    ({ sync, stderr, timedOut }) => {
+      if (timedOut) throw new Error(`conmon: no create result within ${opts.timeoutMs} ms`);
+      const nl = sync.indexOf('\n');
+      const line = nl >= 0 ? sync.slice(0, nl) : tryWhole(sync);
+      // No line: conmon died early (e.g. its socket dir is missing, P6).
+      return line === undefined ? { ok: false, message: stderr || undefined } : syncResult(line, stderr);
+    },
+    (e: unknown) => {
+      if (e instanceof HelperNotStartedError) return spawnConmonByNode(args, opts);
+      throw new Error(`conmon: ${(e as Error).message}`);
+    },
+  );
+}
+
+/** The sync message: conmon's pid of the container, or the runtime's failure. */
+function syncResult(line: string, stderr: string): SyncResult {
+  let msg: { data?: unknown; message?: unknown };
+  try {
+    msg = JSON.parse(line);
+  } catch {
+    return { ok: false, message: `conmon sent an unreadable sync message: ${line.slice(0, 200)}` };
+  }
+  const pid = typeof msg.data === 'number' ? msg.data : NaN;
+  if (pid > 0) return { ok: true, pid };
+  return { ok: false, message: typeof msg.message === 'string' ? msg.message : stderr || undefined };
+}
+
+/** The same with Node's own spawn (no launcher). */
+function spawnConmonByNode(args: ConmonArgs, opts: { cwd: string; tmpDir: string; timeoutMs: number }): Promise<SyncResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(args.conmonPath, conmonArgv(args), {
       cwd: opts.cwd, // conmon writes its `oom` file into its cwd
@@ -88,16 +127,7 @@ export function spawnConmon(args: ConmonArgs, opts: { cwd: string; tmpDir: strin
       const nl = buf.indexOf('\n');
       const line = nl >= 0 ? buf.slice(0, nl) : tryWhole(buf);
       if (line === undefined) return;
-      let msg: { data?: unknown; message?: unknown };
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        finish({ ok: false, message: `conmon sent an unreadable sync message: ${line.slice(0, 200)}` });
-        return;
-      }
-      const pid = typeof msg.data === 'number' ? msg.data : NaN;
-      if (pid > 0) finish({ ok: true, pid });
-      else finish({ ok: false, message: typeof msg.message === 'string' ? msg.message : errText || undefined });
+      finish(syncResult(line, errText));
     });
     // EOF without a line: conmon died early (e.g. its socket dir is missing, P6).
     sync.on('end', () => finish({ ok: false, message: errText || undefined }));

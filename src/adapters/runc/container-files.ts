@@ -59,6 +59,18 @@ export async function conmonAlive(pid: number, id: string): Promise<boolean> {
   return cmdline.split('\0').includes(id) && cmdline.includes('conmon');
 }
 
+/** linux.cgroupsPath of the container's config.json (its bundle). */
+export async function readCgroupsPath(dir: string): Promise<string | undefined> {
+  const text = await readText(`${dir}/${CONFIG}`);
+  if (text === undefined) return undefined;
+  try {
+    const path = (JSON.parse(text) as { linux?: { cgroupsPath?: unknown } }).linux?.cgroupsPath;
+    return typeof path === 'string' && path.startsWith('/') ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function readConmonPid(dir: string): Promise<number | undefined> {
   const text = await readText(`${dir}/${CONMON_PID}`);
   const pid = text === undefined ? NaN : Number.parseInt(text.trim(), 10);

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { OciSpec } from '../../core/ports.js';
 import { conmonArgv } from './conmon-spawn.js';
-import { cgroupLayoutOf } from './detect-oci-runtime.js';
 import { clampRlimits } from './host-limits.js';
 import { execArgv } from './runc-exec.js';
+import { initProcess, procStartTime } from './runc-runtime.js';
 import { conmonFailureText, isGoneMessage, runtimeErrorText } from './runtime-message.js';
 
 test('runtimeErrorText picks the logrus error msg and drops warning noise', () => {
@@ -51,9 +51,15 @@ test('rlimits are clamped to what the host allows', () => {
   assert.equal(clampRlimits(spec, undefined), spec);
 });
 
-test('cgroup layout: hybrid, v1, v2', () => {
-  const m = (mountPoint: string, fsType: string) => ({ mountPoint, fsType });
-  assert.equal(cgroupLayoutOf([m('/sys/fs/cgroup', 'tmpfs'), m('/sys/fs/cgroup/memory', 'cgroup'), m('/sys/fs/cgroup/unified', 'cgroup2')]), 'hybrid');
-  assert.equal(cgroupLayoutOf([m('/sys/fs/cgroup', 'tmpfs'), m('/sys/fs/cgroup/memory', 'cgroup')]), 'v1');
-  assert.equal(cgroupLayoutOf([m('/sys/fs/cgroup', 'cgroup2')]), 'v2');
+test('the init process runc recorded, and a process start time, for a kill without runc', () => {
+  assert.deepEqual(initProcess('{"id":"c","init_process_pid":4242,"init_process_start":987654,"created":"x"}'), { pid: 4242, start: '987654' });
+  assert.equal(initProcess('{"id":"c","init_process_pid":0,"init_process_start":1}'), undefined);
+  assert.equal(initProcess('{"id":"c","init_process_pid":12}'), undefined);
+  assert.equal(initProcess('not json'), undefined);
+  assert.equal(initProcess(undefined), undefined);
+  // The command name may hold spaces and parentheses: fields count from the last ')'.
+  const stat = '4242 (sh (x) y) S 4200 4242 4242 0 -1 4194560 120 0 0 0 1 2 0 0 20 0 1 0 987654 2424832 150 18446744073709551615';
+  assert.equal(procStartTime(stat), '987654');
+  assert.equal(procStartTime('4242 (sh) S 1'), undefined);
+  assert.equal(procStartTime(undefined), undefined);
 });

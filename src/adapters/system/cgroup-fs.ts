@@ -4,10 +4,31 @@
  * hybrid host, counting name=systemd and the unified tree), so they are removed here.
  * Hierarchies are found from mountinfo, which also covers a pure cgroup v2 host.
  */
-import { readdir, rmdir } from 'node:fs/promises';
+import { readdir, readFile, rmdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Layout } from '../../core/layout.js';
 import { type MountInfo, readMountInfo } from './mountinfo.js';
+
+export interface Hierarchies {
+  /** v1 controller name → mount point. */
+  v1: Map<string, string>;
+  /** The cgroup2 mount, when it carries controllers (a pure v2 host). */
+  v2?: string;
+}
+
+export function hierarchies(mounts: readonly MountInfo[]): Hierarchies {
+  const v1 = new Map<string, string>();
+  let unified: string | undefined;
+  for (const m of mounts) {
+    if (m.root !== '/') continue;
+    if (m.fsType === 'cgroup') {
+      for (const opt of m.superOptions.split(',')) if (!v1.has(opt)) v1.set(opt, m.mountPoint);
+    } else if (m.fsType === 'cgroup2') {
+      unified ??= m.mountPoint;
+    }
+  }
+  return v1.has('memory') || v1.has('cpu') ? { v1 } : { v1, ...(unified ? { v2: unified } : {}) };
+}
 
 /** One mount point per cgroup hierarchy (a hierarchy mounted twice is listed once). */
 export function cgroupHierarchies(mounts: readonly MountInfo[]): string[] {
@@ -53,22 +74,32 @@ export async function cgroupSubtree(dir: string): Promise<string[]> {
 }
 
 /**
- * rmdir of `cgroupPath` and everything below it in every hierarchy. Idempotent. A cgroup whose
- * last process has just died can stay busy for a moment, so EBUSY is retried briefly; a cgroup
- * that still has processes after that is reported, never killed.
+ * rmdir of `cgroupPath` and everything below it in every hierarchy, deepest first, each once it
+ * is empty. A cgroup whose processes were just killed stays populated until the kernel has
+ * finished them (an OOM-killed process can take a while to free its memory), and rmdir of a
+ * populated cgroup fails with EBUSY: so each directory is removed once its `cgroup.procs` is
+ * empty, waiting up to `waitMs` for that. Idempotent. Processes still there after the wait are
+ * reported (the caller retries later), never killed: they are not ours to kill here.
  */
-export async function removeCgroupTree(cgroupPath: string): Promise<void> {
+export async function removeCgroupTree(cgroupPath: string, opts: { waitMs?: number } = {}): Promise<void> {
   const failures: string[] = [];
   for (const top of await cgroupDirs(cgroupPath)) {
     for (const dir of await cgroupSubtree(top)) {
-      const err = await rmdirRetrying(dir);
+      const err = await rmdirWhenEmpty(dir, opts.waitMs ?? 5000);
       if (err) failures.push(`${dir}: ${err}`);
     }
   }
   if (failures.length > 0) throw new Error(`cannot remove cgroup ${cgroupPath}: ${failures.join('; ')}`);
 }
 
-async function rmdirRetrying(dir: string): Promise<string | undefined> {
+/** Pids in the cgroup itself (not its children); [] when it is gone. */
+export async function cgroupProcs(dir: string): Promise<number[]> {
+  const text = await readFile(`${dir}/cgroup.procs`, 'utf8').catch(() => '');
+  return text.split('\n').filter(Boolean).map(Number);
+}
+
+async function rmdirWhenEmpty(dir: string, waitMs: number): Promise<string | undefined> {
+  const deadline = Date.now() + waitMs;
   for (let attempt = 0; ; attempt++) {
     try {
       await rmdir(dir);
@@ -76,8 +107,12 @@ async function rmdirRetrying(dir: string): Promise<string | undefined> {
     } catch (err) {
       const code = errno(err);
       if (code === 'ENOENT') return undefined;
-      if (code !== 'EBUSY' || attempt >= 10) return code ?? String(err);
-      await sleep(20 * (attempt + 1));
+      if (code !== 'EBUSY') return code ?? String(err);
+      if (Date.now() >= deadline) {
+        const pids = await cgroupProcs(dir);
+        return pids.length > 0 ? `still holds process(es) ${pids.join(', ')}` : 'EBUSY';
+      }
+      await sleep(Math.min(20 * (attempt + 1), 200));
     }
   }
 }

@@ -1,10 +1,12 @@
 /**
  * @module What one peapod instance (one Layout) could leave on the host after its pods are gone:
- * mounts, pinned netns, veths on its bridge, conmon processes, cgroups and CNI iptables rules.
+ * mounts, pinned netns, veths on its bridge, conmon processes, cgroups, CNI iptables rules and
+ * the nftables table of its Service rules.
  * Used by e2e tests (nothing leaked) and usable by `peapod reset`/doctor-style diagnostics.
  * Everything is read from the kernel, so leftovers of crashed runs are found too.
  */
 import { readdir, readFile } from 'node:fs/promises';
+import { KEEPER_CGROUP } from '../../core/cgroup-mode.js';
 import { networkChainNames } from '../../core/cni-iptables.js';
 import type { Layout } from '../../core/layout.js';
 import { run } from '../process/run.js';
@@ -29,6 +31,7 @@ export async function findHostLeaks(layout: Layout, opts: HostLeakOptions = {}):
     leakedConmons(layout),
     leakedCgroups(layout, opts.includeCgroupRoot ?? false),
     opts.skipIptables ? Promise.resolve([]) : leakedIptablesRules(layout),
+    leakedNftTables(layout),
   ]);
   return parts.flat();
 }
@@ -89,7 +92,8 @@ async function leakedCgroups(layout: Layout, includeRoot: boolean): Promise<stri
   for (const h of await listCgroupHierarchies()) {
     const top = `${h}/${rel}`;
     // The QoS levels belong to the instance like its root (the kubelet keeps them too).
-    const levels = new Set([top, ...(['Burstable', 'BestEffort'] as const).map((q) => `${h}${layout.qosCgroup(q)}`)]);
+    // So does a delegated scope's keeper leaf (cgroup-root.ts).
+    const levels = new Set([top, `${top}/${KEEPER_CGROUP}`, ...(['Burstable', 'BestEffort'] as const).map((q) => `${h}${layout.qosCgroup(q)}`)]);
     for (const dir of await cgroupSubtree(top)) {
       if (levels.has(dir) && !includeRoot) continue;
       out.push(`cgroup: ${dir}`);
@@ -123,6 +127,16 @@ async function leakedIptablesRules(layout: Layout): Promise<string[]> {
     for (const c of iptablesChainsFor(res.stdout, layout.cniNetworkName)) out.push(`${family}: chain ${c}`);
   }
   return out;
+}
+
+/** The instance's Service rules table (nothing when nft is not installed: then there is none). */
+async function leakedNftTables(layout: Layout): Promise<string[]> {
+  const res = await run('nft', ['list', 'tables'], { allowFailure: true }).catch(() => undefined);
+  if (!res || res.exitCode !== 0) return [];
+  return res.stdout
+    .split('\n')
+    .filter((l) => l.trim() === `table ip ${layout.serviceRulesTable}`)
+    .map((l) => `nftables: ${l.trim()}`);
 }
 
 async function readdirOrEmpty(dir: string): Promise<string[]> {

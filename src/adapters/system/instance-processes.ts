@@ -7,13 +7,16 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Layout } from '../../core/layout.js';
-import { cgroupDirs, cgroupSubtree } from './cgroup-fs.js';
+import { KEEPER_CGROUP } from '../../core/cgroup-mode.js';
+import { cgroupDirs, cgroupProcs, cgroupSubtree, removeCgroupTree } from './cgroup-fs.js';
 import { conmonMatches } from './host-leaks.js';
 
 export async function instancePids(layout: Layout): Promise<number[]> {
   const pids = new Set<number>();
   for (const root of await cgroupDirs(layout.cgroupRoot)) {
     for (const dir of await cgroupSubtree(root)) {
+      // The keeper of a delegated scope is the root's own, not a container's: it goes with the scope.
+      if (dir === `${root}/${KEEPER_CGROUP}`) continue;
       const procs = await readFile(`${dir}/cgroup.procs`, 'utf8').catch(() => '');
       for (const line of procs.split('\n')) if (/^\d+$/.test(line)) pids.add(Number(line));
     }
@@ -39,4 +42,39 @@ export async function killInstanceProcesses(layout: Layout): Promise<number> {
   }
   for (let i = 0; i < 50 && (await instancePids(layout)).length > 0; i++) await sleep(100);
   return pids.length;
+}
+
+/**
+ * For `peapod reset` of the default instance, once its service is removed: the cgroup systemd
+ * gave `peapod.service`. Its stop (KillMode=process) leaves the containers' conmon processes in it,
+ * as containerd's shims stay in containerd.service, and the old daemon's command helper until it
+ * reads the end of its input; seen on a cgroup v2 host: the directory outlived the reset. Waits up
+ * to `waitMs` for them to end, SIGKILLs what is left (only the service's, so peapod's, processes
+ * ran there), then removes the cgroup. Returns the names of the processes it had to kill.
+ */
+export async function removeServiceCgroup(cgroupPath: string, waitMs = 5000): Promise<string[]> {
+  if (!/^\/(?:[^/]+\/)*peapod\.service$/.test(cgroupPath)) throw new Error(`not the service's cgroup: ${cgroupPath}`);
+  const pidsIn = async (): Promise<number[]> => {
+    const pids: number[] = [];
+    for (const top of await cgroupDirs(cgroupPath)) for (const dir of await cgroupSubtree(top)) pids.push(...(await cgroupProcs(dir)));
+    return pids.filter((pid) => pid !== process.pid);
+  };
+  const deadline = Date.now() + waitMs;
+  let left = await pidsIn();
+  while (left.length > 0 && Date.now() < deadline) {
+    await sleep(100);
+    left = await pidsIn();
+  }
+  const killed: string[] = [];
+  for (const pid of left) {
+    const comm = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();
+    try {
+      process.kill(pid, 'SIGKILL');
+      killed.push(comm || String(pid));
+    } catch {
+      /* already gone */
+    }
+  }
+  await removeCgroupTree(cgroupPath, { waitMs });
+  return killed;
 }

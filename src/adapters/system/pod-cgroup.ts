@@ -3,40 +3,22 @@
  * never writes their limits, so peapod writes them itself before the first container exists: on
  * cgroup v1 a child's CFS quota above its parent's is refused (EINVAL), so the parent must be set
  * up first, to the pod's sum. On a v1 hybrid host the limits go to the v1 controllers only (the
- * unified tree has no controllers there); on a pure v2 host to the unified files.
+ * unified tree has no controllers there); on a pure v2 host to the unified files, with cpu,
+ * memory and pids passed down from the instance's cgroup root (never above it: see
+ * cgroup-root.ts).
  */
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cgroupLevels } from '../../core/cgroup-mode.js';
 import { podCgroupV1Files, podCgroupV2Files, type PodCgroupConfig, type PodCgroupWriter } from '../../core/pod-resources.js';
 import { qosCgroupV1Files, qosCgroupV2Files } from '../../core/qos-cgroups.js';
-import { readMountInfo, type MountInfo } from './mountinfo.js';
+import { hierarchies } from './cgroup-fs.js';
+import { enableDown, type CgroupRoot } from './cgroup-root.js';
+import { readMountInfo } from './mountinfo.js';
 
-interface Hierarchies {
-  /** v1 controller name → mount point. */
-  v1: Map<string, string>;
-  /** The cgroup2 mount, when it carries controllers (a pure v2 host). */
-  v2?: string;
-}
-
-export function hierarchies(mounts: readonly MountInfo[]): Hierarchies {
-  const v1 = new Map<string, string>();
-  let unified: string | undefined;
-  for (const m of mounts) {
-    if (m.root !== '/') continue;
-    if (m.fsType === 'cgroup') {
-      for (const opt of m.superOptions.split(',')) if (!v1.has(opt)) v1.set(opt, m.mountPoint);
-    } else if (m.fsType === 'cgroup2') {
-      unified ??= m.mountPoint;
-    }
-  }
-  return v1.has('memory') || v1.has('cpu') ? { v1 } : { v1, ...(unified ? { v2: unified } : {}) };
-}
+export { hierarchies } from './cgroup-fs.js';
 
 export class PodCgroupFiles implements PodCgroupWriter {
-  private cached: Hierarchies | undefined;
-
-  private async hierarchies(): Promise<Hierarchies> {
-    return (this.cached ??= hierarchies(await readMountInfo()));
-  }
+  constructor(private readonly root: CgroupRoot) {}
 
   apply(cgroupPath: string, cfg: PodCgroupConfig): Promise<void> {
     return this.write(cgroupPath, podCgroupV1Files(cfg), podCgroupV2Files(cfg));
@@ -47,34 +29,21 @@ export class PodCgroupFiles implements PodCgroupWriter {
   }
 
   private async write(cgroupPath: string, v1Files: [string, string][], v2Files: [string, string][]): Promise<void> {
-    const rel = cgroupPath.replace(/^\/+/, '');
-    const h = await this.hierarchies();
-    if (h.v2) {
-      await enableControllers(h.v2, rel);
-      for (const [file, value] of v2Files) await writeLimit(`${h.v2}/${rel}/${file}`, value);
+    await this.root.ready();
+    const { plan, v1, v2 } = this.root.host;
+    if (plan.version === 'v2' && v2) {
+      await enableDown(v2, cgroupLevels(plan.root, cgroupPath));
+      for (const [file, value] of v2Files) await writeLimit(`${v2}${cgroupPath}/${file}`, value);
       return;
     }
+    const rel = cgroupPath.replace(/^\/+/, '');
     for (const [entry, value] of v1Files) {
       const [controller, file] = entry.split('/');
-      const mount = h.v1.get(controller);
+      const mount = v1.get(controller);
       if (!mount) throw new Error(`cgroup v1 controller ${controller} is not mounted; cannot limit the pod cgroup`);
       await mkdir(`${mount}/${rel}`, { recursive: true });
       await writeLimit(`${mount}/${rel}/${file}`, value);
     }
-  }
-}
-
-/** Every level from the root down to the pod cgroup hands cpu, memory and pids down. */
-async function enableControllers(root: string, rel: string): Promise<void> {
-  const available = new Set((await readFile(`${root}/cgroup.controllers`, 'utf8')).trim().split(/\s+/));
-  const wanted = ['cpu', 'memory', 'pids'].filter((c) => available.has(c));
-  let dir = root;
-  for (const part of ['', ...rel.split('/')]) {
-    if (part) {
-      dir = `${dir}/${part}`;
-      await mkdir(dir, { recursive: true });
-    }
-    await writeFile(`${dir}/cgroup.subtree_control`, wanted.map((c) => `+${c}`).join(' '));
   }
 }
 

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Layout } from '../../core/layout.js';
 import type { HostPathType, PinnedNamespaces, PodFiles, PodHost } from '../../core/ports.js';
 import { run } from '../process/run.js';
-import { errno, removeCgroupTree } from './cgroup-fs.js';
+import { cgroupDirs, errno, removeCgroupTree } from './cgroup-fs.js';
 import { checkHostPath, ensureSubPath } from './host-path.js';
 import { readFileIn } from './rootfs-file.js';
 import { isMountPoint, mountPointsUnder, readMountInfo, unmountAllUnder } from './mountinfo.js';
@@ -127,6 +127,18 @@ export class HostPodHost implements PodHost {
       await removeCgroupTree(path).catch((err: unknown) => failures.push((err as Error).message));
     }
     if (failures.length > 0) throw new Error(failures.join('; '));
+  }
+
+  async listPodCgroups(): Promise<string[]> {
+    const uids = new Set<string>();
+    const root = this.layout.cgroupRoot;
+    for (const top of await cgroupDirs(root)) {
+      for (const level of [top, `${top}/burstable`, `${top}/besteffort`]) {
+        const names = await readdir(level).catch(() => [] as string[]);
+        for (const name of names) if (/^pod[0-9a-f-]{8,}$/.test(name)) uids.add(name.slice(3));
+      }
+    }
+    return [...uids];
   }
 
   async createTerminationLog(path: string): Promise<void> {

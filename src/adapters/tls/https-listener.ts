@@ -1,21 +1,31 @@
 /**
- * @module The Kubernetes API over HTTPS with bearer-token authentication, reusing the unix-socket
- * server's request and upgrade handlers. A request without the admin token gets a 401 Status and
- * reaches no handler, on every path (discovery, /version and /healthz included, as upstream with
- * anonymous auth off).
+ * @module The Kubernetes API over HTTPS, reusing the unix-socket server's request and upgrade
+ * handlers. A bearer token goes to the authenticator (api/authentication.ts: the admin's, or a
+ * service account's); a request it finds no user for gets a 401 Status and reaches no handler,
+ * on every path (discovery, /version and /healthz included, as upstream with anonymous auth
+ * off). The one other way in is the dashboard's (BrowserGate): its /ui/ pages, and a session
+ * cookie on requests that carry no Authorization header at all.
  */
-import { timingSafeEqual, createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage as Req, ServerResponse } from 'node:http';
 import type { Logger } from '../../core/logger.js';
+import type { UserInfo } from '../../core/rbac-authorizer.js';
 
-/** The API server's handlers (src/api/server.ts), served here behind the token check. */
+/** The API server's handlers (src/api/server.ts), served here behind authentication. */
 export interface RequestHandlers {
-  handleRequest(req: Req, res: ServerResponse): void;
-  handleUpgrade(req: Req, socket: Duplex, head: Buffer): void;
+  handleRequest(req: Req, res: ServerResponse, user: UserInfo): void;
+  handleUpgrade(req: Req, socket: Duplex, head: Buffer, user: UserInfo): void;
+}
+
+/** The dashboard's sign-in pages and session cookies (api/dashboard/dashboard-gate.ts). */
+export interface BrowserGate {
+  /** Answers /ui/... itself (true); false for API paths. */
+  handleUi(req: Req, res: ServerResponse): boolean;
+  /** A request without an Authorization header: let through as `user`, or refused with a code. */
+  authenticate(req: Req, upgrade: boolean): { user: string } | { code: 401 | 403; message: string };
 }
 
 export interface HttpsListenerOptions {
@@ -24,9 +34,13 @@ export interface HttpsListenerOptions {
   port: number;
   certPem: string;
   keyPem: string;
-  token: string;
+  /** The user behind a request's bearer token, or undefined (401). */
+  authenticate(req: IncomingMessage): UserInfo | undefined;
+  /** The user a dashboard session's name stands for. */
+  sessionUser?(name: string): UserInfo | undefined;
   api: RequestHandlers;
   logger: Logger;
+  browser?: BrowserGate;
 }
 
 export interface HttpsListener {
@@ -34,6 +48,33 @@ export interface HttpsListener {
   readonly host: string;
   readonly port: number;
   close(): Promise<void>;
+}
+
+type Admission = { user: UserInfo } | { code: 401 | 403; message: string };
+
+/**
+ * Who may pass: a bearer token decides alone when there is an Authorization header (a wrong one is
+ * a 401 whatever cookie comes with it); without one, the dashboard's session may let it through.
+ */
+function admit(req: IncomingMessage, opts: HttpsListenerOptions, upgrade: boolean): Admission {
+  const unauthorized = { code: 401 as const, message: 'Unauthorized' };
+  if (req.headers.authorization !== undefined || !opts.browser) {
+    let user: UserInfo | undefined;
+    try {
+      user = opts.authenticate(req);
+    } catch (err) {
+      opts.logger.warn('authentication failed', { error: err instanceof Error ? err.message : String(err) });
+    }
+    return user ? { user } : unauthorized;
+  }
+  const d = opts.browser.authenticate(req, upgrade);
+  if (!('user' in d)) return d;
+  const user = opts.sessionUser?.(d.user);
+  return user ? { user } : unauthorized;
+}
+
+function refusal(r: { code: 401 | 403; message: string }): string {
+  return JSON.stringify(r.code === 401 ? UNAUTHORIZED_STATUS : { ...UNAUTHORIZED_STATUS, message: r.message, reason: 'Forbidden', code: 403 });
 }
 
 export const UNAUTHORIZED_STATUS = {
@@ -46,40 +87,31 @@ export const UNAUTHORIZED_STATUS = {
   code: 401,
 } as const;
 
-const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
-
-/** Constant-time check of `Authorization: Bearer <token>`. */
-export function bearerMatches(req: IncomingMessage, tokenDigest: Buffer): boolean {
-  const header = req.headers.authorization;
-  if (typeof header !== 'string') return false;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!m) return false;
-  return timingSafeEqual(digest(m[1]), tokenDigest);
-}
-
 export async function listenHttps(opts: HttpsListenerOptions): Promise<HttpsListener> {
-  const tokenDigest = digest(opts.token);
   const sockets = new Set<Socket>();
   const server = createServer({ cert: opts.certPem, key: opts.keyPem }, (req, res) => {
-    if (!bearerMatches(req, tokenDigest)) {
+    if (req.headers.authorization === undefined && opts.browser?.handleUi(req, res)) return;
+    const refused = admit(req, opts, false);
+    if (!('user' in refused)) {
       // Drain nothing: the body is never read, and the connection closes after the reply.
       res.setHeader('Connection', 'close');
-      const body = JSON.stringify(UNAUTHORIZED_STATUS);
-      res.writeHead(401, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      const body = refusal(refused);
+      res.writeHead(refused.code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
       res.end(body);
       return;
     }
-    opts.api.handleRequest(req, res);
+    opts.api.handleRequest(req, res, refused.user);
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (!bearerMatches(req, tokenDigest)) {
-      const body = JSON.stringify(UNAUTHORIZED_STATUS);
+    const refused = admit(req, opts, true);
+    if (!('user' in refused)) {
+      const body = refusal(refused);
       socket.end(
-        `HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${refused.code} ${refused.code === 401 ? 'Unauthorized' : 'Forbidden'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
       return;
     }
-    opts.api.handleUpgrade(req, socket, head);
+    opts.api.handleUpgrade(req, socket, head, refused.user);
   });
   server.on('secureConnection', (s: Socket) => {
     sockets.add(s);
