@@ -20,6 +20,7 @@ export const commandTable: CommandEntry[] = [
   { name: 'attach', summary: 'Attach to a running container', load: async () => (await import('./commands/attach.js')).attachCommand },
   { name: 'delete', summary: 'Delete pods or namespaces, by name or from manifests', load: async () => (await import('./commands/delete.js')).deleteCommand },
   { name: 'image', aliases: ['images'], summary: 'Manage local images: import, load, ls, rm', load: async () => (await import('./commands/image.js')).imageCommand },
+  { name: 'dashboard', summary: 'Print a one-time sign-in link to the web dashboard', load: async () => (await import('./commands/dashboard.js')).dashboardCommand },
   { name: 'kubeconfig', summary: 'Print the admin kubeconfig for kubectl', load: async () => (await import('./commands/kubeconfig.js')).kubeconfigCommand },
   { name: 'version', summary: 'Print the client and server versions', load: async () => (await import('./commands/version.js')).versionCommand },
 ];
@@ -28,6 +29,7 @@ export const commandTable: CommandEntry[] = [
 export const daemonCommands: { name: string; summary: string }[] = [
   { name: 'serve', summary: 'Run the peapod daemon' },
   { name: 'reset', summary: 'Stop everything peapod runs and remove its state' },
+  { name: 'service', summary: 'Install or uninstall peapod as a systemd service' },
 ];
 
 export function findCommand(name: string): CommandEntry | undefined {

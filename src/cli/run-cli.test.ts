@@ -6,82 +6,51 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import type { Pod } from '../core/types.js';
+import { createApiServer, type ApiServer } from '../api/server.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { FakeContainerLogs } from '../testing/fake-container-logs.js';
+import { FakeImageManager } from '../testing/fake-image-manager.js';
+import { FakePodRuntimeAccess } from '../testing/fake-pod-runtime-access.js';
 import { runCli } from './run-cli.js';
 
-// A tiny in-memory pods API: enough to exercise apply/get/delete end to end through the client.
-const pods = new Map<string, Pod>();
-let rv = 1;
+/** Real time: the CLI's waits and the stand-in agent's timer run on it. */
+const systemClockForTests = {
+  now: () => Date.now(),
+  setTimeout: (fn: () => void, ms: number) => ({ id: setTimeout(fn, ms) }),
+  clearTimeout: (h: { id: unknown }) => clearTimeout(h.id as NodeJS.Timeout),
+};
+
+// The real API over an in-memory store, with a stand-in for the node agent that removes a pod
+// shortly after its graceful deletion starts (as the kubelet does once its containers stopped).
 let dir: string;
 let socket: string;
-let server: http.Server;
-const watchers = new Set<http.ServerResponse>();
+let api: ApiServer;
+let store: SqliteStore;
+let stopAgent: () => void;
 
 function send(res: http.ServerResponse, code: number, body: unknown) {
   res.writeHead(code, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
 }
-function notFound(res: http.ServerResponse, name: string) {
-  send(res, 404, { kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404, message: `pods "${name}" not found` });
-}
+
+const storedPod = (name: string): Pod | undefined => store.tryGet<Pod>('pods', 'default', name);
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'peapod-cli-'));
   socket = join(dir, 's.sock');
-  server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '', 'http://x');
-      const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+))?$/.exec(url.pathname);
-      if (!m) return send(res, 404, { kind: 'Status', reason: 'NotFound', code: 404, message: 'the server could not find the requested resource' });
-      const [, , name] = m;
-      if (url.searchParams.get('watch')) {
-        res.writeHead(200);
-        watchers.add(res);
-        return;
-      }
-      if (req.method === 'GET' && !name) return send(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: String(rv) }, items: [...pods.values()] });
-      const pod = name ? pods.get(name) : undefined;
-      if (req.method === 'GET') return pod ? send(res, 200, pod) : notFound(res, name);
-      if (req.method === 'POST') {
-        const p = JSON.parse(body) as Pod;
-        p.metadata = { ...p.metadata, uid: `uid-${p.metadata?.name}`, resourceVersion: String(++rv), creationTimestamp: new Date().toISOString() };
-        p.spec = { ...p.spec!, nodeName: 'node1' };
-        pods.set(p.metadata.name!, p);
-        return send(res, 201, p);
-      }
-      if (req.method === 'PUT') {
-        if (!pod) return notFound(res, name);
-        const p = JSON.parse(body) as Pod;
-        if (JSON.stringify(p.spec?.containers?.map((c) => c.name)) !== JSON.stringify(pod.spec?.containers?.map((c) => c.name))) {
-          return send(res, 422, { kind: 'Status', status: 'Failure', reason: 'Invalid', code: 422, message: 'Pod "web" is invalid: spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`', details: { name: 'web', kind: 'Pod', causes: [{ field: 'spec' }] } });
-        }
-        if (p.spec?.nodeName !== 'node1') return send(res, 422, { kind: 'Status', reason: 'Invalid', code: 422, message: 'nodeName changed' });
-        p.metadata = { ...p.metadata, resourceVersion: String(++rv) };
-        pods.set(name, p);
-        return send(res, 200, p);
-      }
-      if (req.method === 'DELETE') {
-        if (!pod) return notFound(res, name);
-        const marked = { ...pod, metadata: { ...pod.metadata, deletionTimestamp: new Date().toISOString(), resourceVersion: String(++rv) } };
-        pods.set(name, marked);
-        send(res, 200, marked);
-        // The pod goes away a little later, as a graceful delete does.
-        setTimeout(() => {
-          pods.delete(name);
-          for (const w of watchers) w.write(`${JSON.stringify({ type: 'DELETED', object: marked })}\n`);
-        }, 20);
-        return;
-      }
-      send(res, 405, { kind: 'Status', reason: 'MethodNotAllowed', code: 405, message: 'no' });
-    });
+  store = new SqliteStore(':memory:');
+  api = createApiServer({ store, images: new FakeImageManager(), runtime: new FakePodRuntimeAccess(), logs: new FakeContainerLogs(), nodeName: 'node1', clock: systemClockForTests });
+  stopAgent = store.watch('pods', undefined, store.currentResourceVersion(), (ev) => {
+    const pod = ev.object as Pod;
+    if (ev.type !== 'MODIFIED' || !pod.metadata?.deletionTimestamp) return;
+    setTimeout(() => store.tryGet('pods', 'default', pod.metadata!.name!) && store.delete('pods', 'default', pod.metadata!.name!), 20);
   });
-  await new Promise<void>((resolve) => server.listen(socket, resolve));
+  await api.listen(socket);
 });
 
 after(async () => {
-  for (const w of watchers) w.end();
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  stopAgent();
+  await api.close();
+  store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -114,21 +83,21 @@ test('apply creates, then reports unchanged, then configured, then prints the 42
   assert.deepEqual(await cli(['apply', '-f', file]), { code: 0, out: 'pod/web unchanged\n', err: '' });
   writeFileSync(file, manifest('busybox:1.37'));
   assert.deepEqual(await cli(['apply', '-f', file]), { code: 0, out: 'pod/web configured\n', err: '' });
-  assert.equal(pods.get('web')?.spec?.containers[0].image, 'busybox:1.37');
+  assert.equal(storedPod('web')?.spec?.containers[0].image, 'busybox:1.37');
   const rejected = await cli(['apply', '-f', '-'], manifest('busybox:1.37', 'renamed'));
   assert.equal(rejected.code, 1);
   assert.match(rejected.err, /^The Pod "web" is invalid: spec: Forbidden: pod updates may not change fields/);
 });
 
 test('apply of an unknown kind or malformed YAML sends nothing', async () => {
-  const before = rv;
-  const r = await cli(['apply', '-f', '-'], `${manifest('x')}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n`);
+  const before = store.currentResourceVersion();
+  const r = await cli(['apply', '-f', '-'], `${manifest('x')}---\napiVersion: example.com/v1\nkind: Frob\nmetadata: {name: d}\n`);
   assert.equal(r.code, 1);
-  assert.match(r.err, /no matches for kind "Deployment" in version "apps\/v1"/);
+  assert.match(r.err, /no matches for kind "Frob" in version "example.com\/v1"/);
   const bad = await cli(['apply', '-f', '-'], 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n labels: a: b\n');
   assert.equal(bad.code, 1);
   assert.match(bad.err, /error parsing STDIN: document 1: line \d+/);
-  assert.equal(rv, before);
+  assert.equal(store.currentResourceVersion(), before);
 });
 
 test('get prints the table, NotFound as kubectl does, and usage errors exit 2', async () => {
@@ -149,7 +118,7 @@ test('get prints the table, NotFound as kubectl does, and usage errors exit 2', 
 test('delete prints "deleted" and waits until the pod is gone', async () => {
   const r = await cli(['delete', 'pod', 'web', '--now']);
   assert.deepEqual(r, { code: 0, out: 'pod "web" deleted\n', err: '' });
-  assert.equal(pods.has('web'), false);
+  assert.equal(storedPod('web'), undefined);
   const again = await cli(['delete', 'pod', 'web']);
   assert.deepEqual(again, { code: 1, out: '', err: 'Error from server (NotFound): pods "web" not found\n' });
 });

@@ -1,5 +1,5 @@
 /** @module The client's public surface. */
-export { PeapodClient } from './peapod-client.js';
+export { PeapodClient, TABLE_ACCEPT } from './peapod-client.js';
 export type {
   PeapodClientOptions,
   VersionInfo,
@@ -13,7 +13,10 @@ export type {
   StreamOptions,
   ImageInfo,
   ImageImportRequest,
+  Table,
 } from './peapod-client.js';
+export { UnknownResourceTypeError, qualifiedName, resolveResourceType } from './discovery.js';
+export type { DiscoveredResource } from './discovery.js';
 export type { ExecResult, TerminalSizeSource } from './stream-session.js';
 export type { TerminalSize } from './stream-frames.js';
 export { DaemonUnreachableError } from './http-call.js';

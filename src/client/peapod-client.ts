@@ -8,6 +8,7 @@ import type { KubeList, KubeObject } from '../core/types.js';
 import type { WatchEvent } from '../core/ports.js';
 import { call, stream, type CallOptions } from './http-call.js';
 import { runStreamSession, type ExecResult, type StreamSessionOptions, type TerminalSizeSource } from './stream-session.js';
+import { AGGREGATED_DISCOVERY_ACCEPT, parseAggregatedDiscovery, resourceForKind, type DiscoveredResource } from './discovery.js';
 import { queryString, resourceFor, resourcePath, type ResourceInfo } from './resource-paths.js';
 import { resolveSocketPath, UnixSocketTransport, type Transport } from './transport.js';
 import { LineSplitter } from './watch-lines.js';
@@ -41,6 +42,8 @@ export type StopWatch = (() => void) & { done: Promise<void> };
 
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
+  /** How dependents go: Background (default), Foreground or Orphan (`--cascade`). */
+  propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
 }
 
 export interface LogOptions {
@@ -106,11 +109,24 @@ export interface ImageImportRequest {
   changes?: string[];
 }
 
+/** What `kubectl get` asks for: a Table when the server prints, else plain JSON. */
+export const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
+
+/** A meta.k8s.io/v1 Table (server-side printing). */
+export interface Table {
+  kind: 'Table';
+  apiVersion?: string;
+  metadata?: { resourceVersion?: string };
+  columnDefinitions: { name: string; type: string; format: string; description?: string; priority: number }[];
+  rows: { cells: unknown[]; object?: KubeObject }[];
+}
+
 const podInfo = resourceFor('v1', 'Pod');
 const imagesPath = '/apis/peapod.io/v1alpha1/images';
 
 export class PeapodClient {
   readonly transport: Transport;
+  private discovered: Promise<DiscoveredResource[]> | undefined;
 
   constructor(options: PeapodClientOptions = {}) {
     this.transport = options.transport ?? new UnixSocketTransport(resolveSocketPath(options.socketPath));
@@ -127,6 +143,25 @@ export class PeapodClient {
 
   getVersion(): Promise<VersionInfo> {
     return this.request({ method: 'GET', path: '/version' });
+  }
+
+  /** Every served resource (aggregated discovery, asked once per client). */
+  discover(): Promise<DiscoveredResource[]> {
+    this.discovered ??= (async () => {
+      const headers = { Accept: AGGREGATED_DISCOVERY_ACCEPT };
+      const [core, groups] = await Promise.all([
+        this.request<object>({ method: 'GET', path: '/api', headers }),
+        this.request<object>({ method: 'GET', path: '/apis', headers }),
+      ]);
+      return parseAggregatedDiscovery(core, groups);
+    })();
+    this.discovered.catch(() => (this.discovered = undefined));
+    return this.discovered;
+  }
+
+  /** The resource of an apiVersion and kind, through discovery (NoKindMatchError if not served). */
+  async resourceFor(apiVersion: string | undefined, kind: string | undefined): Promise<DiscoveredResource> {
+    return resourceForKind(await this.discover(), apiVersion, kind);
   }
 
   // --- pods ------------------------------------------------------------------------------------
@@ -193,29 +228,40 @@ export class PeapodClient {
   // --- any kind --------------------------------------------------------------------------------
 
   /** Namespace taken from the object (namespaced kinds; "default" if unset). */
-  createObject<T extends KubeObject>(obj: T): Promise<T> {
-    const info = resourceFor(obj.apiVersion, obj.kind);
+  async createObject<T extends KubeObject>(obj: T): Promise<T> {
+    const info = await this.resourceFor(obj.apiVersion, obj.kind);
     return this.request({ method: 'POST', path: resourcePath(info, namespaceOf(info, obj)), body: obj });
   }
 
-  getObject<T extends KubeObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<T> {
-    const info = resourceFor(apiVersion, kind);
+  async getObject<T extends KubeObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<T> {
+    const info = await this.resourceFor(apiVersion, kind);
     return this.request({ method: 'GET', path: resourcePath(info, info.namespaced ? (namespace ?? 'default') : undefined, name) });
   }
 
-  updateObject<T extends KubeObject>(obj: T): Promise<T> {
-    const info = resourceFor(obj.apiVersion, obj.kind);
-    const path = resourcePath(info, namespaceOf(info, obj), obj.metadata?.name ?? '');
+  /** `dryRun`: the server checks and answers what it would store, storing nothing. */
+  async updateObject<T extends KubeObject>(obj: T, opts: { dryRun?: boolean } = {}): Promise<T> {
+    const info = await this.resourceFor(obj.apiVersion, obj.kind);
+    const path = resourcePath(info, namespaceOf(info, obj), obj.metadata?.name ?? '') + (opts.dryRun ? '?dryRun=All' : '');
     return this.request({ method: 'PUT', path, body: obj });
   }
 
-  deleteObject<T extends KubeObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<T> {
-    const info = resourceFor(apiVersion, kind);
+  async deleteObject<T extends KubeObject>(apiVersion: string, kind: string, namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<T> {
+    const info = await this.resourceFor(apiVersion, kind);
     return this.request({
       method: 'DELETE',
       path: resourcePath(info, info.namespaced ? (namespace ?? 'default') : undefined, name),
       body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', ...opts },
     });
+  }
+
+  /**
+   * A list (name undefined) or one object as the server prints it: a meta.k8s.io/v1 Table with
+   * the kind's columns, rows carrying their object's metadata.
+   */
+  getTable(info: ResourceInfo, namespace: string | undefined, name: string | undefined, opts: ListOptions = {}): Promise<Table> {
+    const query = name === undefined ? queryString({ labelSelector: opts.labelSelector || undefined, fieldSelector: opts.fieldSelector || undefined }) : '';
+    const path = resourcePath(info, info.namespaced ? namespace : undefined, name) + query;
+    return this.request({ method: 'GET', path, headers: { Accept: TABLE_ACCEPT } });
   }
 
   listObjects<T extends KubeObject>(info: ResourceInfo, namespace: string | undefined, opts: ListOptions = {}): Promise<KubeList<T>> {
@@ -226,7 +272,7 @@ export class PeapodClient {
   watchObjects<T extends KubeObject>(
     info: ResourceInfo,
     namespace: string | undefined,
-    opts: WatchOptions,
+    opts: WatchOptions & { asTable?: boolean },
     onEvent: (event: WatchEvent<T>) => void,
   ): StopWatch {
     const controller = new AbortController();
@@ -239,7 +285,8 @@ export class PeapodClient {
     const path = resourcePath(info, info.namespaced ? namespace : undefined) + query;
     const done = (async () => {
       try {
-        const res = await stream(this.transport, { method: 'GET', path, signal: controller.signal });
+        const headers = opts.asTable ? { Accept: TABLE_ACCEPT } : undefined;
+        const res = await stream(this.transport, { method: 'GET', path, signal: controller.signal, headers });
         const lines = new LineSplitter();
         for await (const chunk of res) {
           for (const line of lines.push(chunk as Buffer)) onEvent(JSON.parse(line) as WatchEvent<T>);

@@ -1,9 +1,11 @@
 /**
- * @module Where each kind lives in the REST API. The CLI's generic paths (apply, delete -f) go
- * through this table; kinds missing here are rejected with kubectl's "no matches for kind" error
- * until later issues add them.
+ * @module REST paths of resources. The client and the CLI find resources through discovery
+ * (discovery.ts); the few core/v1 kinds every daemon serves are also known here, for callers
+ * that want a path without asking the server first (tests, the pod and event helpers).
  */
-import { BadRequestError } from '../core/errors.js';
+import { NoKindMatchError } from './discovery.js';
+
+export { NoKindMatchError };
 
 export interface ResourceInfo {
   apiVersion: string;
@@ -20,13 +22,6 @@ const resources: ResourceInfo[] = [
   { apiVersion: 'v1', kind: 'Secret', resource: 'secrets', namespaced: true },
   { apiVersion: 'v1', kind: 'Node', resource: 'nodes', namespaced: false },
 ];
-
-/** Thrown for a kind the daemon does not serve; message as kubectl words it. */
-export class NoKindMatchError extends BadRequestError {
-  constructor(kind: string, apiVersion: string) {
-    super(`no matches for kind "${kind}" in version "${apiVersion}"`);
-  }
-}
 
 export function resourceFor(apiVersion: string | undefined, kind: string | undefined): ResourceInfo {
   const info = resources.find((r) => r.kind === kind && r.apiVersion === (apiVersion ?? r.apiVersion));

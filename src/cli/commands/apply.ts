@@ -8,7 +8,7 @@ import { isNotFound } from '../../core/errors.js';
 import { applyPodDefaults } from '../../core/pod-defaults.js';
 import type { KubeObject, Pod } from '../../core/types.js';
 import type { PeapodClient } from '../../client/peapod-client.js';
-import { resourceFor } from '../../client/resource-paths.js';
+import { qualifiedName } from '../../client/discovery.js';
 import type { CliContext, Command } from '../cli-context.js';
 import { formatError, UsageError } from '../cli-errors.js';
 import { readManifests } from '../manifest.js';
@@ -24,11 +24,31 @@ function sameMap(a: Record<string, string> | undefined, b: Record<string, string
   return isDeepStrictEqual(normal(a ?? {}), normal(b ?? {}));
 }
 
-/** Server-assigned spec fields a manifest normally leaves out; carried over so they are not a "change". */
+/**
+ * Server-assigned spec fields a manifest normally leaves out, carried over so they are not a
+ * "change": the node, and what the ServiceAccount admission added (the account's name, the
+ * kube-api-access-* token volume and its mounts).
+ */
 function carryServerFields(manifestSpec: Pod['spec'], stored: Pod['spec']): Pod['spec'] {
   if (!manifestSpec || !stored) return manifestSpec;
   const spec = { ...manifestSpec };
   if (spec.nodeName === undefined && stored.nodeName !== undefined) spec.nodeName = stored.nodeName;
+  // Resolved by the server's priority admission from the class.
+  if (spec.priority === undefined && stored.priority !== undefined) spec.priority = stored.priority;
+  if (spec.preemptionPolicy === undefined && stored.preemptionPolicy !== undefined) spec.preemptionPolicy = stored.preemptionPolicy;
+  if (spec.serviceAccountName === undefined && stored.serviceAccountName !== undefined) spec.serviceAccountName = stored.serviceAccountName;
+  if (spec.serviceAccount === undefined && stored.serviceAccount !== undefined) spec.serviceAccount = stored.serviceAccount;
+  const admitted = (stored.volumes ?? []).filter((v) => v.name.startsWith('kube-api-access-') && !(spec.volumes ?? []).some((m) => m.name === v.name));
+  if (admitted.length === 0) return spec;
+  const names = new Set(admitted.map((v) => v.name));
+  spec.volumes = [...(spec.volumes ?? []), ...admitted];
+  const withMounts = <C extends { name: string; volumeMounts?: Array<{ name: string }> }>(list: C[] | undefined, from: C[] | undefined): C[] | undefined =>
+    list?.map((c) => {
+      const mounts = (from?.find((s) => s.name === c.name)?.volumeMounts ?? []).filter((m) => names.has(m.name));
+      return mounts.length ? { ...c, volumeMounts: [...(c.volumeMounts ?? []), ...mounts] } : c;
+    });
+  spec.containers = withMounts(spec.containers, stored.containers) ?? [];
+  if (spec.initContainers) spec.initContainers = withMounts(spec.initContainers, stored.initContainers);
   return spec;
 }
 
@@ -42,9 +62,9 @@ export async function applyPod(client: PeapodClient, namespace: string, manifest
     await client.createPod(namespace, { ...manifest, metadata: { ...manifest.metadata, namespace } });
     return 'created';
   }
-  const wanted = applyPodDefaults({ ...manifest, metadata: { ...manifest.metadata, namespace } });
+  const wanted = applyPodDefaults({ ...manifest, metadata: { ...manifest.metadata, namespace }, spec: carryServerFields(manifest.spec, stored.spec) });
   const current = applyPodDefaults(stored);
-  const spec = carryServerFields(wanted.spec, current.spec);
+  const spec = wanted.spec;
   if (
     isDeepStrictEqual(normal(spec), normal(current.spec)) &&
     sameMap(manifest.metadata?.labels, stored.metadata?.labels) &&
@@ -82,13 +102,13 @@ async function applyGeneric(client: PeapodClient, manifest: KubeObject, namespac
     await client.createObject(withNs);
     return 'created';
   }
-  if (sameMap(obj.metadata?.labels, stored.metadata?.labels) && sameMap(obj.metadata?.annotations, stored.metadata?.annotations)) {
-    const ignored = new Set(['metadata', 'status']);
-    const changed = Object.keys(obj).some((k) => !ignored.has(k) && !isDeepStrictEqual(normal((obj as Record<string, unknown>)[k]), normal((stored as Record<string, unknown>)[k])));
-    if (!changed) return 'unchanged';
-  }
   const { metadata: _m, status: _s, ...body } = obj;
-  await client.updateObject({ ...stored, ...body, metadata: { ...stored.metadata, labels: obj.metadata?.labels, annotations: obj.metadata?.annotations } });
+  const next = { ...stored, ...body, metadata: { ...stored.metadata, labels: obj.metadata?.labels, annotations: obj.metadata?.annotations } };
+  // The server's own defaulting decides what "unchanged" means: a dry run shows what it would store.
+  const preview = await client.updateObject(next, { dryRun: true });
+  const comparable = (o: KubeObject): unknown => normal({ ...o, metadata: { ...o.metadata, resourceVersion: undefined, generation: undefined, managedFields: undefined } });
+  if (isDeepStrictEqual(comparable(preview), comparable(stored))) return 'unchanged';
+  await client.updateObject(next);
   return 'configured';
 }
 
@@ -113,16 +133,16 @@ export const applyCommand: Command = {
     if (files.length === 0) throw new UsageError('must specify one of -f and -k');
     if (ctx.args.positionals.length > 0) throw new UsageError(`unexpected arguments: ${ctx.args.positionals.join(' ')}`);
     const manifests = await readManifests(files, ctx.io.cwd, ctx.io.stdin);
-    // Kinds and namespaces are checked for every object before the first request.
-    for (const { object } of manifests) resourceFor(object.apiVersion, object.kind);
-    const plan = manifests.map(({ object }) => {
-      const info = resourceFor(object.apiVersion, object.kind);
-      return { object, info, namespace: info.namespaced ? namespaceFor(object, ctx.namespaceFlag) : undefined };
-    });
     const client = ctx.client();
+    // Kinds (through discovery) and namespaces are checked for every object before the first write.
+    const plan = [];
+    for (const { object } of manifests) {
+      const info = await client.resourceFor(object.apiVersion, object.kind);
+      plan.push({ object, info, namespace: info.namespaced ? namespaceFor(object, ctx.namespaceFlag) : undefined });
+    }
     let failed = false;
     for (const { object, info, namespace } of plan) {
-      const ref = `${info.kind.toLowerCase()}/${object.metadata?.name}`;
+      const ref = qualifiedName(info, object.metadata?.name ?? '');
       try {
         const outcome =
           info.kind === 'Pod'

@@ -1,73 +1,65 @@
-/** @module `peapod get pods|namespaces|configmaps|secrets`: kubectl's tables, -o yaml|json|name|wide, -l, -A, -w. */
-import type { KubeObject, Namespace, Pod } from '../../core/types.js';
+/**
+ * @module `peapod get TYPE[,TYPE...] [NAME...]` for every served kind, found through discovery as
+ * kubectl finds them (names, short names, `kind.group`, categories such as `all`): the server's
+ * tables (-o wide for the wide columns), or the objects with -o yaml|json|name; -l, -A, -w.
+ */
 import { isNotFound } from '../../core/errors.js';
+import type { KubeObject } from '../../core/types.js';
+import { qualifiedName, type DiscoveredResource } from '../../client/discovery.js';
+import type { Table } from '../../client/peapod-client.js';
 import type { CliContext, Command } from '../cli-context.js';
 import { formatError, UsageError } from '../cli-errors.js';
 import { printObjects, type OutputFormat } from '../printers/object-output.js';
-import { podTable } from '../printers/pod-table.js';
-import { configMapTable, eventTable, namespaceTable, secretTable } from '../printers/simple-tables.js';
-import { resourceFor } from '../../client/resource-paths.js';
-import { nodeTable } from '../printers/node-table.js';
-import type { ConfigMap, Event, Secret } from 'kubernetes-types/core/v1.js';
+import { printTable } from '../printers/server-table.js';
+import { resolveResourceArgs, type ResourceTarget } from '../resource-args.js';
 
-type Kind = 'Pod' | 'Namespace' | 'ConfigMap' | 'Secret' | 'Event' | 'Node';
+const OUTPUTS = ['wide', 'yaml', 'json', 'name'];
 
-const resourceNames: Record<string, Kind> = {
-  pods: 'Pod',
-  pod: 'Pod',
-  po: 'Pod',
-  namespaces: 'Namespace',
-  namespace: 'Namespace',
-  ns: 'Namespace',
-  configmaps: 'ConfigMap',
-  configmap: 'ConfigMap',
-  cm: 'ConfigMap',
-  secrets: 'Secret',
-  secret: 'Secret',
-  events: 'Event',
-  event: 'Event',
-  ev: 'Event',
-  nodes: 'Node',
-  node: 'Node',
-  no: 'Node',
-};
-
-export function parseResourceArg(arg: string | undefined, verb: string): { kind: Kind; name?: string } {
-  if (!arg) throw new UsageError(`you must specify the type of resource to ${verb}: pods, namespaces, configmaps, secrets or events`);
-  const [type, name] = arg.split('/', 2);
-  const kind = resourceNames[type.toLowerCase()];
-  if (!kind) throw new UsageError(`the server doesn't have a resource type "${type}"`);
-  return name === undefined ? { kind } : { kind, name };
+function withKind(obj: KubeObject, r: DiscoveredResource): KubeObject {
+  return { apiVersion: r.apiVersion, kind: r.kind, ...obj };
 }
 
-function withKind<T extends KubeObject>(objects: T[], kind: Kind): T[] {
-  return objects.map((o) => ({ apiVersion: 'v1', kind, ...o }));
-}
-
-interface GetPlan {
-  kind: Kind;
-  names: string[];
-  output: string | undefined;
-  allNamespaces: boolean;
-}
-
-function render(ctx: CliContext, plan: GetPlan, objects: KubeObject[], header: boolean): string {
-  const now = ctx.io.now();
-  const output = plan.output;
-  if (output === 'yaml' || output === 'json' || output === 'name') {
-    return printObjects(withKind(objects, plan.kind), output as OutputFormat, plan.names.length !== 1);
+/** The objects (JSON) of one target: by name, or the list. Missing names are reported and counted. */
+async function fetchObjects(ctx: CliContext, t: ResourceTarget, namespace: string | undefined, selectors: object, failures: string[]): Promise<{ items: KubeObject[]; resourceVersion?: string }> {
+  const client = ctx.client();
+  if (t.names.length === 0) {
+    const list = await client.listObjects(t.resource, namespace, selectors);
+    return { items: list.items.map((o) => withKind(o, t.resource)), resourceVersion: list.metadata?.resourceVersion };
   }
-  if (plan.kind === 'Namespace') return namespaceTable(objects as Namespace[], now, header);
-  if (plan.kind === 'ConfigMap') return configMapTable(objects as ConfigMap[], now, header, plan.allNamespaces);
-  if (plan.kind === 'Secret') return secretTable(objects as Secret[], now, header, plan.allNamespaces);
-  if (plan.kind === 'Node') return nodeTable(objects, now, header, output === 'wide');
-  if (plan.kind === 'Event') return eventTable(objects as Event[], now, header, plan.allNamespaces);
-  return podTable(objects as Pod[], { now, wide: output === 'wide', withNamespace: plan.allNamespaces, noHeaders: !header });
+  const items: KubeObject[] = [];
+  for (const name of t.names) {
+    try {
+      items.push(withKind(await client.getObject(t.resource.apiVersion, t.resource.kind, ctx.namespace, name), t.resource));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      failures.push(formatError(err));
+    }
+  }
+  return { items };
+}
+
+/** The server's Table of one target (rows of every named object in one table). */
+async function fetchTable(ctx: CliContext, t: ResourceTarget, namespace: string | undefined, selectors: object, failures: string[]): Promise<Table | undefined> {
+  const client = ctx.client();
+  if (t.names.length === 0) return client.getTable(t.resource, namespace, undefined, selectors);
+  let merged: Table | undefined;
+  for (const name of t.names) {
+    try {
+      const one = await client.getTable(t.resource, ctx.namespace, name);
+      if (!merged) merged = one;
+      else merged.rows.push(...one.rows);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      failures.push(formatError(err));
+    }
+  }
+  return merged;
 }
 
 export const getCommand: Command = {
-  usage: 'get (pods|po|namespaces|ns|configmaps|cm|secrets|events|ev|nodes|no) [NAME...] [-n NS | -A] [-o wide|yaml|json|name] [-l SELECTOR] [-w]',
-  summary: 'List pods, namespaces, configmaps, secrets, events or nodes',
+  usage: 'get TYPE[,TYPE...] [NAME...] | TYPE/NAME... [-n NS | -A] [-o wide|yaml|json|name] [-l SELECTOR] [--field-selector SELECTOR] [-w]',
+  summary: 'List objects of any served kind (pods, deploy, rs, all, ...)',
+  details: 'Examples:\n  peapod get pods\n  peapod get deploy,rs,pods -l app=web\n  peapod get all -A\n  peapod get deployment.apps/web -o yaml',
   flags: [
     { name: 'output', short: 'o', type: 'string', value: 'FORMAT', help: 'wide, yaml, json or name' },
     { name: 'selector', short: 'l', type: 'string', value: 'SELECTOR', help: 'label selector, e.g. app=web,tier!=db' },
@@ -76,65 +68,74 @@ export const getCommand: Command = {
     { name: 'watch', short: 'w', type: 'boolean', help: 'after listing, watch for changes' },
   ],
   async run(ctx: CliContext): Promise<number> {
-    const [first, ...more] = ctx.args.positionals;
-    const { kind, name } = parseResourceArg(first, 'get');
-    const names = name !== undefined ? [name, ...more] : more;
     const output = ctx.args.flags.output as string | undefined;
-    if (output !== undefined && !['wide', 'yaml', 'json', 'name'].includes(output)) {
+    if (output !== undefined && !OUTPUTS.includes(output)) {
       throw new UsageError(`unable to match a printer suitable for the output format "${output}", allowed formats are: json,name,wide,yaml`);
     }
-    const allNamespaces = Boolean(ctx.args.flags['all-namespaces']) && names.length === 0;
-    const plan: GetPlan = { kind, names, output, allNamespaces };
     const client = ctx.client();
+    const { targets, multipleTypes } = resolveResourceArgs(await client.discover(), ctx.args.positionals, 'get');
+    const hasNames = targets.some((t) => t.names.length > 0);
+    const allNamespaces = Boolean(ctx.args.flags['all-namespaces']) && !hasNames;
     const namespace = allNamespaces ? undefined : ctx.namespace;
     const selectors = {
       labelSelector: ctx.args.flags.selector as string | undefined,
       fieldSelector: ctx.args.flags['field-selector'] as string | undefined,
     };
-
-    let objects: KubeObject[] = [];
+    const watch = Boolean(ctx.args.flags.watch);
+    if (watch && targets.length > 1) throw new UsageError('you may only specify a single resource type');
+    const failures: string[] = [];
+    let printed = 0;
     let resourceVersion: string | undefined;
-    let failed = false;
-    if (names.length > 0) {
-      for (const n of names) {
-        try {
-          objects.push(kind === 'Pod' ? await client.getPod(ctx.namespace, n) : await client.getObject('v1', kind, ctx.namespace, n));
-        } catch (err) {
-          if (!isNotFound(err) && (err as Error).name === 'DaemonUnreachableError') throw err;
-          ctx.err(`${formatError(err)}\n`);
-          failed = true;
-        }
+    let columns: Table['columnDefinitions'] | undefined;
+
+    if (output === 'yaml' || output === 'json' || output === 'name') {
+      const all: KubeObject[] = [];
+      for (const t of targets) {
+        const got = await fetchObjects(ctx, t, namespace, selectors, failures);
+        all.push(...got.items);
+        resourceVersion = got.resourceVersion;
       }
+      printed = all.length;
+      const single = targets.length === 1 && targets[0].names.length === 1;
+      if (output === 'name') ctx.out(all.map((o) => `${qualifiedName(targets.find((t) => t.resource.kind === o.kind && t.resource.apiVersion === o.apiVersion)?.resource ?? { kind: o.kind ?? '', group: '' }, o.metadata?.name ?? '')}\n`).join(''));
+      else if (all.length > 0 || !hasNames) ctx.out(printObjects(all, output as OutputFormat, !single));
     } else {
-      const list =
-        kind === 'Pod'
-          ? await client.listPods(namespace, selectors)
-          : kind === 'Namespace'
-            ? await client.listNamespaces(selectors)
-            : await client.listObjects(resourceFor('v1', kind), namespace, selectors);
-      objects = list.items;
-      resourceVersion = list.metadata?.resourceVersion;
+      const sections: string[] = [];
+      for (const t of targets) {
+        const table = await fetchTable(ctx, t, namespace, selectors, failures);
+        if (t === targets[0]) columns = table?.columnDefinitions;
+        resourceVersion = table?.metadata?.resourceVersion ?? resourceVersion;
+        if (!table || table.rows.length === 0) continue;
+        printed += table.rows.length;
+        const namePrefix = multipleTypes ? qualifiedName(t.resource, '') : undefined;
+        sections.push(printTable(table, { wide: output === 'wide', withNamespace: allNamespaces && t.resource.namespaced, namePrefix }));
+      }
+      if (sections.length > 0) ctx.out(sections.join('\n'));
     }
-
-    if (objects.length > 0) ctx.out(render(ctx, plan, objects, true));
-    else if (names.length === 0 && !ctx.args.flags.watch) {
-      if (output === 'yaml' || output === 'json') ctx.out(render(ctx, plan, [], true));
-      else ctx.err(kind !== 'Namespace' && kind !== 'Node' && !allNamespaces ? `No resources found in ${ctx.namespace} namespace.\n` : 'No resources found\n');
+    for (const f of failures) ctx.err(`${f}\n`);
+    if (printed === 0 && !hasNames && !watch && output !== 'yaml' && output !== 'json') {
+      const clusterScoped = targets.every((t) => !t.resource.namespaced);
+      ctx.err(clusterScoped || allNamespaces ? 'No resources found\n' : `No resources found in ${ctx.namespace} namespace.\n`);
     }
-    if (!ctx.args.flags.watch || failed) return failed ? 1 : 0;
+    if (!watch || failures.length > 0) return failures.length > 0 ? 1 : 0;
 
-    const fieldSelector = names.length === 1 ? `metadata.name=${names[0]}` : selectors.fieldSelector;
-    const watchOpts = { resourceVersion: resourceVersion ?? objects[0]?.metadata?.resourceVersion, labelSelector: selectors.labelSelector, fieldSelector };
-    let printedHeader = objects.length > 0;
-    const onEvent = (event: { type: string; object: KubeObject }) => {
+    const t = targets[0];
+    const fieldSelector = t.names.length === 1 ? `metadata.name=${t.names[0]}` : selectors.fieldSelector;
+    let header = printed === 0;
+    const asTable = output !== 'yaml' && output !== 'json' && output !== 'name';
+    const stop = client.watchObjects(t.resource, namespace, { resourceVersion, labelSelector: selectors.labelSelector, fieldSelector, asTable }, (event) => {
       if (event.type === 'BOOKMARK' || event.type === 'ERROR') return;
-      ctx.out(render(ctx, plan, [event.object], !printedHeader));
-      printedHeader = true;
-    };
-    const stop =
-      kind === 'Pod'
-        ? client.watchPods(namespace, watchOpts, onEvent)
-        : client.watchObjects(resourceFor('v1', kind), namespace, watchOpts, onEvent);
+      if (!asTable) {
+        const obj = withKind(event.object, t.resource);
+        ctx.out(output === 'name' ? `${qualifiedName(t.resource, obj.metadata?.name ?? '')}\n` : printObjects([obj], output as OutputFormat, false));
+        return;
+      }
+      const table = event.object as unknown as Table;
+      if (table.columnDefinitions?.length) columns = table.columnDefinitions;
+      if (!columns) return;
+      ctx.out(printTable(table, { wide: output === 'wide', withNamespace: allNamespaces && t.resource.namespaced, noHeaders: !header }, columns));
+      header = false;
+    });
     await stop.done;
     return 0;
   },

@@ -18,7 +18,7 @@ export function rfc1123z(timestamp: string): string {
   return `${days[d.getUTCDay()]}, ${p(d.getUTCDate())} ${months[d.getUTCMonth()]} ${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
 }
 
-class PrefixWriter {
+export class PrefixWriter {
   private text = '';
   write(level: number, line: string): void {
     this.text += '  '.repeat(level) + line;
@@ -28,7 +28,7 @@ class PrefixWriter {
   }
 }
 
-function multiline(w: PrefixWriter, level: number, title: string, map: Record<string, string> | undefined, skip: string[] = []): void {
+export function multiline(w: PrefixWriter, level: number, title: string, map: Record<string, string> | undefined, skip: string[] = []): void {
   const keys = Object.keys(map ?? {}).filter((k) => !skip.includes(k)).sort();
   if (keys.length === 0) {
     w.write(level, `${title}:\t<none>\n`);
@@ -227,7 +227,7 @@ function describeVolumes(w: PrefixWriter, volumes: Volume[]): void {
   }
 }
 
-function describeEvents(w: PrefixWriter, events: Event[] | undefined, now: number): void {
+export function describeEvents(w: PrefixWriter, events: Event[] | undefined, now: number): void {
   if (!events || events.length === 0) {
     w.write(0, 'Events:\t<none>\n');
     return;
