@@ -11,6 +11,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { TestDaemon } from './helpers/test-daemon.js';
 import { readKubeconfig, type KubeconfigInfo } from './helpers/https-api.js';
+import { stretch } from './helpers/time-factor.js';
 
 const NS = 'conc';
 const CLIENTS = 20;
@@ -42,7 +43,7 @@ function call(via: Via, method: string, path: string, body?: unknown, contentTyp
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.setTimeout(20_000, () => req.destroy(new Error(`${method} ${path} hung`)));
+    req.setTimeout(stretch(20_000), () => req.destroy(new Error(`${method} ${path} hung`)));
     req.end(data);
   });
 }
@@ -163,7 +164,7 @@ test(`${CLIENTS} concurrent clients lose no update; ${WATCHERS} watchers see eve
     assert.ok(conflicts > 0, 'the clients did collide (otherwise this proves nothing)');
 
     // Every watcher sees every pod deleted and every write we got a resourceVersion for.
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + stretch(15_000);
     const complete = (w: (typeof watchers)[number]): boolean => {
       const rvs = new Set(w.events.map((e) => e.rv));
       const deleted = new Set(w.events.filter((e) => e.type === 'DELETED').map((e) => e.name));

@@ -10,6 +10,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { TestDaemon } from './helpers/test-daemon.js';
 import { readKubeconfig, type KubeconfigInfo } from './helpers/https-api.js';
+import { stretch } from './helpers/time-factor.js';
 
 // PEAPOD_FUZZ_SEED=N explores other seeds by hand; the suite always uses the fixed one.
 const SEED = Number(process.env.PEAPOD_FUZZ_SEED ?? 0x5eed_6);
@@ -244,7 +245,7 @@ function send(t: 'unix' | 'https', kc: KubeconfigInfo, socket: string, r: FuzzRe
     };
     const opts = { method: r.method, path: r.path, headers };
     const req = t === 'unix' ? httpRequest({ ...opts, socketPath: socket }, onRes) : httpsRequest({ ...opts, host: '127.0.0.1', port: kc.port, ca: kc.caPem }, onRes);
-    req.setTimeout(10_000, () => req.destroy(new Error(`no answer within 10 s (hang): ${r.method} ${r.path}`)));
+    req.setTimeout(stretch(10_000), () => req.destroy(new Error(`no answer within ${stretch(10)} s (hang): ${r.method} ${r.path}`)));
     // The server may answer (413) and close before the whole oversized body is written.
     req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' || err.code === 'ECONNRESET' ? undefined : reject(err)));
     req.end(r.body);
@@ -314,7 +315,7 @@ test(`${COUNT} mutated requests get a well-formed 2xx or 4xx, never a 5xx or a h
   assert.deepEqual(problems.slice(0, 20), [], `${problems.length} bad answers (first 20 shown)\n${d.log()}`);
   const twoxx = [...codes].filter(([c]) => c < 300).reduce((n, [, k]) => n + k, 0);
   assert.ok(twoxx > 50, `too few successes to mean anything: ${JSON.stringify([...codes])}`);
-  assert.ok(elapsed < 60_000, `fuzzing took ${elapsed} ms`);
+  assert.ok(elapsed < stretch(60_000), `fuzzing took ${elapsed} ms`);
   // Still up and consistent: the API answers and lists the namespace.
   assert.equal((await d.client.getVersion()).minor, '32');
   const ns = await send('unix', kc, d.socket, { method: 'GET', path: `/api/v1/namespaces/${NS}/pods`, headers: {} });

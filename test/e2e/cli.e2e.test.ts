@@ -11,6 +11,7 @@ import { mkdtempSync, writeFileSync, readFileSync, rmSync, mkdirSync } from 'nod
 import { promisify } from 'node:util';
 import pty from 'node-pty';
 import { TestDaemon, allRunning, peapodBin, repoRoot } from './helpers/test-daemon.js';
+import { stretch } from './helpers/time-factor.js';
 
 const run = promisify(execFile);
 let d: TestDaemon;
@@ -18,7 +19,7 @@ let dir: string;
 
 async function peapod(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(peapodBin, args, { env: { ...process.env, PEAPOD_SOCKET: d.socket }, timeout: 60_000 });
+    const { stdout, stderr } = await run(peapodBin, args, { env: { ...process.env, PEAPOD_SOCKET: d.socket }, timeout: stretch(60_000) });
     return { stdout, stderr, code: 0 };
   } catch (err) {
     const e = err as { stdout: string; stderr: string; code: number };
@@ -156,7 +157,7 @@ test('bad input: malformed YAML, unknown kind, invalid pod; nothing is stored', 
 
 /** Waits until the terminal output matches, or fails with what was seen. */
 async function until(out: () => string, re: RegExp, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
+  const deadline = Date.now() + stretch(ms);
   while (!re.test(out())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; terminal shows:\n${out()}\n--- daemon log:\n${d.log()}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -168,7 +169,7 @@ function ptyPeapod(args: string[], cols: number, rows: number) {
   let out = '';
   term.onData((c) => (out += c));
   const exited = new Promise<number>((r) => term.onExit(({ exitCode }) => r(exitCode)));
-  const exitCode = () => Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(-1), 15_000))]);
+  const exitCode = () => Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(-1), stretch(15_000)))]);
   return { term, out: () => out, exitCode };
 }
 
@@ -195,7 +196,7 @@ test('peapod exec -it: a real terminal, its size and a resize, the exit code', a
     await until(out, /\/dev\/pts\/\d+\s+30 100/, 'the terminal and its first size');
     term.resize(120, 40);
     // peapod sends the new size on SIGWINCH; stty then sees it.
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, stretch(300)));
     term.write('stty size\r');
     await until(out, /40 120/, 'the size after a resize');
     term.write('exit 7\r');
@@ -219,7 +220,8 @@ test('peapod exec -it: a real terminal, its size and a resize, the exit code', a
     const children = readFileSync(`/proc/${shell.pid}/task/${shell.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
     assert.equal(children.length, 1, 'peapod is the wrapper shell\'s only child');
     process.kill(children[0], 'SIGHUP');
-    await until(() => shellOut, /rc=129[\s\S]*speed/, 'the wrapper to report and print the terminal modes');
+    // stty's output arrives in pieces: wait for the local-modes line (icanon and echo, set or not).
+    await until(() => shellOut, /rc=129[\s\S]*\s-?icanon\s[\s\S]*\s-?echo\s/, 'the wrapper to report and print the terminal modes');
     const after = shellOut.slice(shellOut.indexOf('rc=129'));
     assert.match(after, /(^|\s)icanon(\s|$)/m, `canonical mode is back:\n${after}`);
     assert.match(after, /(^|\s)echo(\s|$)/m, `echo is back:\n${after}`);
@@ -242,7 +244,7 @@ test('echo x | peapod attach -i: stdin reaches the container, its end closes it 
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const timer = setTimeout(() => child.kill('SIGTERM'), 30_000);
+  const timer = setTimeout(() => child.kill('SIGTERM'), stretch(30_000));
   const code = await new Promise<number>((resolve) => {
     child.on('close', (c) => resolve(c ?? -1));
     child.stdin.end('x\n');
@@ -267,7 +269,7 @@ test("peapod attach -it: the container's own terminal, resize, the session ends 
     term.write('echo $((6*7)); tty; stty size\r');
     await until(out, /\n42\s+\/dev\/(pts\/\d+|console)\s+25 90/, 'the shell on its own terminal with the first size');
     term.resize(110, 33);
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, stretch(300)));
     term.write('stty size\r');
     await until(out, /33 110/, 'the size after a resize');
     term.write('exit 0\r');

@@ -29,6 +29,7 @@ import {
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
 import WebSocket from 'ws';
 import { useTestDaemon, collect } from './helpers/test-daemon.js';
+import { stretch } from './helpers/time-factor.js';
 
 const d = useTestDaemon();
 const NS = 'default';
@@ -53,7 +54,7 @@ function pod(name: string, script: string, labels: Record<string, string> = {}):
 }
 
 async function waitRunning(api: CoreV1Api, name: string): Promise<V1Pod> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + stretch(30_000);
   let p: V1Pod | undefined;
   while (Date.now() < deadline) {
     p = await api.readNamespacedPod({ name, namespace: NS });
@@ -148,7 +149,7 @@ test('Watch sees ADDED, MODIFIED to Running and DELETED for a pod, in order', as
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       deletedSeen,
-      new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`no DELETED in 30 s; events: ${JSON.stringify(events)}`)), 30_000))),
+      new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`no DELETED in ${stretch(30)} s; events: ${JSON.stringify(events)}`)), stretch(30_000)))),
     ]).finally(() => clearTimeout(timer));
   } finally {
     controller.abort();
@@ -174,7 +175,7 @@ test('Log returns the container output, with tailLines and with follow', async (
 
   // Wait until the first five lines are in the log, then read them without follow.
   let all = '';
-  for (const deadline = Date.now() + 10_000; Date.now() < deadline && !all.includes('line-5'); ) {
+  for (const deadline = Date.now() + stretch(10_000); Date.now() < deadline && !all.includes('line-5'); ) {
     const out = collect();
     await log.log(NS, name, 'main', out.stream, { follow: false });
     await once(out.stream, 'finish');
@@ -192,7 +193,7 @@ test('Log returns the container output, with tailLines and with follow', async (
   let text = '';
   const controller = await log.log(NS, name, 'main', followed.stream, { follow: true, tailLines: 1 });
   try {
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline && !(text = followed.text()).includes('late\n'); ) {
+    for (const deadline = Date.now() + stretch(10_000); Date.now() < deadline && !(text = followed.text()).includes('late\n'); ) {
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
@@ -218,7 +219,7 @@ async function exec(
   const ws = await new Exec(kc, handler).exec(NS, pod, 'main', command, out.stream, err.stream, stdin, false, (s) => (status = s));
   const protocol = ws.protocol;
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`exec did not finish; out=${out.text()} err=${err.text()}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`exec did not finish; out=${out.text()} err=${err.text()}`)), stretch(20_000));
     ws.on('close', () => {
       clearTimeout(timer);
       resolve();
@@ -287,7 +288,7 @@ test("Attach: stdin to the container's own stdin (stdinOnce closes it), its stdo
   await once(ws, 'close');
   assert.equal(out.text(), `${input}stdin-closed\n`);
   assert.equal(err.text(), 'to-stderr\n');
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + stretch(20_000);
   let done: V1Pod;
   while ((done = await api.readNamespacedPod({ name, namespace: NS })).status?.phase !== 'Succeeded') {
     assert.ok(Date.now() < deadline, `pod did not complete: ${JSON.stringify(done.status)}`);
@@ -314,7 +315,7 @@ test("PortForward carries an HTTP request to the pod's httpd (v4.channel.k8s.io)
     const closed = once(ws, 'close');
     input.write('GET /index.html HTTP/1.0\r\nHost: pod\r\n\r\n');
     // httpd answers and closes its connection; the server then closes the WebSocket.
-    const timer = setTimeout(() => ws.terminate(), 10_000);
+    const timer = setTimeout(() => ws.terminate(), stretch(10_000));
     await closed;
     clearTimeout(timer);
     input.end();
@@ -322,7 +323,7 @@ test("PortForward carries an HTTP request to the pod's httpd (v4.channel.k8s.io)
   };
   // httpd may still be starting: retry a refused connection for a little while.
   let r = await get();
-  for (const deadline = Date.now() + 5000; r.response === '' && Date.now() < deadline; ) r = await get();
+  for (const deadline = Date.now() + stretch(5000); r.response === '' && Date.now() < deadline; ) r = await get();
   assert.equal(r.protocol, 'v4.channel.k8s.io');
   assert.match(r.response, /^HTTP\/1\.[01] 200 OK\r\n/);
   assert.ok(r.response.endsWith(`\r\n\r\nhello-${run}\n`), JSON.stringify(r.response));
@@ -365,7 +366,7 @@ test('an informer lists, then watches: add, update and delete reach the handlers
     await waitRunning(api, name);
     await api.deleteNamespacedPod({ name, namespace: NS, gracePeriodSeconds: 0 });
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([gone, new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`no delete: ${seen.join(', ')}`)), 30_000)))]).finally(() =>
+    await Promise.race([gone, new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`no delete: ${seen.join(', ')}`)), stretch(30_000))))]).finally(() =>
       clearTimeout(timer),
     );
     assert.equal(seen[0], `add ${name}-0`);

@@ -7,9 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { cgroupDir, cgroupExists } from './helpers/cgroup-files.js';
 import { TestDaemon, allRunning, collect, podManifest } from './helpers/test-daemon.js';
 import type { Pod } from '../../src/core/types.js';
+import { stretch } from './helpers/time-factor.js';
 
 const image = 'localhost/busybox:latest';
 
@@ -40,7 +43,10 @@ test('daemon restarts adopt running pods; a host reboot recreates sandboxes and 
 
   // kill -9: nothing stops; the exit of exits-later happens while no daemon runs.
   await d.kill9();
-  await new Promise((r) => setTimeout(r, 5000));
+  // ... and a pod cgroup no pod or container owns (a crash between the cgroup and the sandbox).
+  const orphan = `${d.layout.cgroupRoot}/besteffort/pod${randomUUID()}`;
+  for (const c of ['cpu', 'memory'] as const) mkdirSync(cgroupDir(c, orphan), { recursive: true });
+  await new Promise((r) => setTimeout(r, 4000 + stretch(1000))); // exits-later's sleep 4, and slack
   await d.start();
   const adopted = await d.waitForPod('steady', allRunning);
   assert.deepEqual(ids(adopted), ids(before), 'same container IDs after kill -9 and restart');
@@ -48,6 +54,8 @@ test('daemon restarts adopt running pods; a host reboot recreates sandboxes and 
   assert.equal(adopted.status!.startTime, before.status!.startTime);
   const missed = await d.waitForPod('exits-later', (p) => p.status?.phase === 'Failed');
   assert.equal(missed.status!.containerStatuses![0].state!.terminated!.exitCode, 5, 'the exit that happened while the daemon was down');
+  for (let i = 0; i < stretch(50) && cgroupExists(orphan); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(cgroupExists(orphan), false, `the orphaned pod cgroup ${orphan} is removed at start`);
 
   // SIGTERM: a clean exit that leaves the pods running.
   assert.equal(await d.stop(), 0, 'daemon exits 0 on SIGTERM');
@@ -102,7 +110,7 @@ test('kill -9 while pods are being created: after the restart every pod runs, an
   const sleeper = (n: string) => ({ name: n, image, command: ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 1; done"] });
   await Promise.all(names.map((n) => d.client.createPod('default', podManifest(n, { terminationGracePeriodSeconds: 1, containers: [sleeper('a'), sleeper('b')] }))));
   // Kill as soon as the runtime holds a few containers: sandboxes and containers half made.
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + stretch(10_000);
   const held = (): number => {
     try {
       return readdirSync(d.layout.runcRoot).length;

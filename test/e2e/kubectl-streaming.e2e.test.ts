@@ -12,6 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import pty from 'node-pty';
 import { TestDaemon, allRunning } from './helpers/test-daemon.js';
 import { readKubeconfig } from './helpers/https-api.js';
+import { stretch } from './helpers/time-factor.js';
 
 const KUBECTL = '/usr/bin/kubectl';
 // kubectl 1.27 (SPDY only) sits beside the dispatcher in the Google Cloud SDK.
@@ -46,7 +47,7 @@ function kubectl(args: string[], o: { bin?: string; env?: Record<string, string>
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGTERM'), 60_000);
+    const timer = setTimeout(() => child.kill('SIGTERM'), stretch(60_000));
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -87,7 +88,7 @@ after(async () => {
 
 /** Waits until the terminal output matches, or fails with what was seen. */
 async function until(out: () => string, re: RegExp, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
+  const deadline = Date.now() + stretch(ms);
   while (!re.test(out())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; terminal shows:\n${out()}\n--- daemon log:\n${d.log()}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -105,11 +106,11 @@ async function ttyExec(bin: string, extraEnv: Record<string, string> = {}): Prom
     await until(() => out, /\/dev\/pts\/\d+\s+30 100/, 'the terminal and its first size');
     term.resize(120, 40);
     // kubectl sends the new size on SIGWINCH; stty then sees it.
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, stretch(300)));
     term.write('stty size\r');
     await until(() => out, /40 120/, 'the size after a resize');
     term.write('exit 7\r');
-    const code = await Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(-1), 15_000))]);
+    const code = await Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(-1), stretch(15_000)))]);
     assert.equal(code, 7, `exit code through the final Status; terminal:\n${out}`);
     assert.match(out, /command terminated with exit code 7/);
   } finally {
@@ -177,7 +178,7 @@ async function checkPortForward(bin: string, extraEnv: Record<string, string> = 
   const pf = await portForward(bin, extraEnv);
   try {
     const get = async (port: number): Promise<string> => {
-      const res = await fetch(`http://127.0.0.1:${pf.ports.get(port)}/`, { signal: AbortSignal.timeout(10_000) });
+      const res = await fetch(`http://127.0.0.1:${pf.ports.get(port)}/`, { signal: AbortSignal.timeout(stretch(10_000)) });
       assert.equal(res.status, 200);
       return res.text();
     };
@@ -265,11 +266,11 @@ test("kubectl attach -it: the container's own terminal, resize, the session ends
     term.write('echo $((6*7)); tty; stty size\r');
     await until(() => out, /\n42\s+\/dev\/(pts\/\d+|console)\s+25 90/, 'the shell on its own terminal with the first size');
     term.resize(110, 33);
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, stretch(300)));
     term.write('stty size\r');
     await until(() => out, /33 110/, 'the size after a resize');
     term.write('exit 0\r');
-    const code = await Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(-1), 15_000))]);
+    const code = await Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(-1), stretch(15_000)))]);
     assert.equal(code, 0, `terminal:\n${out}`);
   } finally {
     term.kill();
@@ -293,7 +294,7 @@ test('kubectl run -it --rm: creates the pod, attaches to its terminal, deletes i
     term.write('echo run-$((40+2))\r');
     await until(() => out, /run-42/, 'the shell answering');
     term.write('exit\r');
-    const code = await Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(-1), 30_000))]);
+    const code = await Promise.race([exited, new Promise<number>((r) => setTimeout(() => r(-1), stretch(30_000)))]);
     assert.equal(code, 0, `terminal:\n${out}`);
     assert.match(out, /pod "att-run" deleted/);
   } finally {

@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { TestDaemon, allRunning, podManifest } from './helpers/test-daemon.js';
 import { podRow } from '../../src/core/pod-printer.js';
 import type { Pod } from '../../src/core/types.js';
+import { stretch } from './helpers/time-factor.js';
 
 const image = 'localhost/busybox:latest';
 let d: TestDaemon;
@@ -35,7 +36,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('lifecycle', { concurrency: 8 }, () => {
   test('§14.1 plain run: Running, 1/1, five conditions, started, ready, BestEffort; Scheduled/Created/Started events', async () => {
     await d.client.createPod('default', podManifest('s1', { containers: [{ name: 'c', image, command: ['sleep', '3600'] }] }));
-    const p = await d.waitForPod('s1', allRunning, 5000);
+    const p = await d.waitForPod('s1', allRunning, 15_000);
     const c = p.status!.containerStatuses![0];
     assert.deepEqual([status(p), podRow(p, Date.now()).ready, c.started, c.ready, c.restartCount, p.status!.qosClass], ['Running', '1/1', true, true, 0, 'BestEffort']);
     assert.ok(p.status!.conditions!.every((x) => x.status === 'True'));
@@ -65,7 +66,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
   test('§14.4 OnFailure + exit 0: Succeeded, no second instance', async () => {
     await d.client.createPod('default', podManifest('s4', { restartPolicy: 'OnFailure', containers: [{ name: 'c', image, command: ['true'] }] }));
     const p = await d.waitForPod('s4', (x) => x.status?.phase === 'Succeeded');
-    await sleep(2000);
+    await sleep(stretch(2000));
     const again = await d.client.getPod('default', 's4');
     assert.equal(again.status!.containerStatuses![0].restartCount, 0);
     assert.equal(again.status!.containerStatuses![0].containerID, p.status!.containerStatuses![0].containerID);
@@ -74,8 +75,8 @@ describe('lifecycle', { concurrency: 8 }, () => {
 
   test('§14.5 Always + exit 0: restarted at once, then CrashLoopBackOff; phase Running; lastState Completed', async () => {
     await d.client.createPod('default', podManifest('s5', { containers: [{ name: 'c', image, command: ['sh', '-c', 'sleep 1'] }] }));
-    await d.waitForPod('s5', (x) => (x.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 6000);
-    const p = await d.waitForPod('s5', (x) => x.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff', 8000);
+    await d.waitForPod('s5', (x) => (x.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 15_000);
+    const p = await d.waitForPod('s5', (x) => x.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff', 20_000);
     const c = p.status!.containerStatuses![0];
     assert.equal(p.status!.phase, 'Running');
     assert.match(c.state!.waiting!.message!, /^back-off 10s restarting failed container=/);
@@ -84,33 +85,80 @@ describe('lifecycle', { concurrency: 8 }, () => {
     await d.removePod('s5');
   });
 
-  test('§14.6 back-off curve, first steps for real: restarts after 0 s, then ≥ 10 s, then ≥ 20 s', async () => {
-    await d.client.createPod('default', podManifest('s6', { containers: [{ name: 'c', image, command: ['sh', '-c', 'exit 1'] }] }));
-    // Every instance seen, by container ID: when it started and when it finished.
-    const instances = new Map<string, { started?: number; finished?: number }>();
-    const note = (id: string | undefined, t: { startedAt?: string; finishedAt?: string } | undefined) => {
-      if (!id || !t) return;
-      const e = instances.get(id) ?? {};
-      if (t.startedAt) e.started = Date.parse(t.startedAt);
-      if (t.finishedAt) e.finished = Date.parse(t.finishedAt);
-      instances.set(id, e);
+  test('§14.6 back-off curve, first steps for real: restarts after 0 s, then ≥ 10 s, then ≥ 20 s', async (t) => {
+    // Instances are told apart by restartCount (0, 1, 2, ...: the kubelet numbers them), and
+    // each gap is judged between two consecutive ones: instance k's finishedAt to instance k+1's
+    // startedAt, the interval the back-off governs (§2). A status shows only the current instance
+    // and the one before it, so polls could miss one; a watch opened before the pod exists sees
+    // every status the daemon writes.
+    const instances = new Map<number, { ids: Set<string>; started: number[]; finished: number[] }>();
+    const seen: string[] = [];
+    const note = (k: number, id: string | undefined, times: { startedAt?: string; finishedAt?: string } | undefined) => {
+      if (!times || k < 0) return;
+      const e = instances.get(k) ?? { ids: new Set<string>(), started: [], finished: [] };
+      if (id) e.ids.add(id);
+      if (times.startedAt) e.started.push(Date.parse(times.startedAt));
+      if (times.finishedAt) e.finished.push(Date.parse(times.finishedAt));
+      instances.set(k, e);
     };
-    const deadline = Date.now() + 50_000;
-    while (Date.now() < deadline && [...instances.values()].filter((e) => e.started !== undefined).length < 4) {
-      const c = (await d.client.getPod('default', 's6')).status?.containerStatuses?.[0];
-      note(c?.containerID, c?.state?.running ?? c?.state?.terminated);
-      note(c?.lastState?.terminated?.containerID, c?.lastState?.terminated);
-      await sleep(100);
+    const observe = (p: Pod) => {
+      const c = p.status?.containerStatuses?.[0];
+      if (!c) return;
+      const n = c.restartCount;
+      const current = c.state?.running ?? c.state?.terminated;
+      note(n, c.containerID, current);
+      // lastState is the instance before the current one, except while the container waits out
+      // its back-off: then it is the current instance itself (same container ID).
+      const last = c.lastState?.terminated;
+      if (last) note(last.containerID === c.containerID ? n : n - 1, last.containerID, last);
+      seen.push(`${n}:${Object.keys(c.state ?? {})[0]}/${last ? (last.containerID === c.containerID ? 'self' : 'prev') : '-'}`);
+    };
+    const rv = (await d.client.listPods('default')).metadata.resourceVersion;
+    const watchErrors: string[] = [];
+    const stop = d.client.watchPods('default', { resourceVersion: rv }, (e) => {
+      if (e.type === 'ERROR') watchErrors.push(JSON.stringify(e.object));
+      else if (e.object.metadata?.name === 's6' && e.type !== 'DELETED') observe(e.object);
+    });
+    let watchEnded = false;
+    void stop.done.then(() => (watchEnded = true), (err: unknown) => watchErrors.push(String(err)));
+    try {
+      await d.client.createPod('default', podManifest('s6', { containers: [{ name: 'c', image, command: ['sh', '-c', 'exit 1'] }] }));
+      const startOf = (k: number) => instances.get(k)?.started ?? [];
+      const finishOf = (k: number) => instances.get(k)?.finished ?? [];
+      const complete = () => [0, 1, 2].every((k) => finishOf(k).length > 0 && startOf(k + 1).length > 0);
+      // Long enough for a doubled back-off (10, 20, 40 s) to reach a fourth run, so the gaps
+      // below judge the curve rather than the deadline.
+      const deadline = Date.now() + stretch(90_000);
+      while (Date.now() < deadline && !complete() && !watchEnded && watchErrors.length === 0) await sleep(100);
+      const clock = (ts: number[]) => [...new Set(ts)].map((x) => new Date(x).toISOString().slice(11, 19)).join('|');
+      const described = () =>
+        [...instances.entries()]
+          .sort(([a], [b]) => a - b)
+          .map(([k, e]) => `#${k} ${[...e.ids].map((id) => id.slice(-8)).join('|')} ${clock(e.started)}→${clock(e.finished)}`)
+          .join('; ') + ` (statuses: ${seen.join(' ')})`;
+      assert.deepEqual(watchErrors, [], 'the watch failed');
+      assert.ok(complete(), `instances 0–3 not all seen started and finished: ${described()}`);
+      // One container per restartCount, a new one each time.
+      for (const k of [0, 1, 2, 3]) assert.equal(instances.get(k)!.ids.size, 1, `instance ${k}: ${described()}`);
+      assert.equal(new Set([0, 1, 2, 3].map((k) => [...instances.get(k)!.ids][0])).size, 4, described());
+      // Timestamps have whole seconds (truncated): a true gap of g s reads as ⌊g⌋ or ⌊g⌋+1, never
+      // less than a whole-second back-off it respects, so the lower bound needs no slack. Upper:
+      // the back-off plus what a half-as-fast machine needs to start a container, plus one second.
+      const slack = stretch(4) + 1;
+      const gaps = [0, 1, 2].map((k) => ({
+        shortest: (Math.min(...startOf(k + 1)) - Math.max(...finishOf(k))) / 1000,
+        longest: (Math.max(...startOf(k + 1)) - Math.min(...finishOf(k))) / 1000,
+      }));
+      t.diagnostic(`gaps ${gaps.map((g) => (g.shortest === g.longest ? g.shortest : `${g.shortest}–${g.longest}`)).join(', ')} s; ${described()}`);
+      for (const [k, backOff] of [[0, 0], [1, 10], [2, 20]] as const) {
+        const { shortest, longest } = gaps[k];
+        assert.ok(shortest >= backOff, `instance ${k + 1} started ${shortest} s after instance ${k} finished, before its ${backOff} s back-off: ${described()}`);
+        assert.ok(longest <= backOff + slack, `instance ${k + 1} started ${longest} s after instance ${k} finished, later than ${backOff} + ${slack} s: ${described()}`);
+      }
+      assert.match(podRow(await d.client.getPod('default', 's6'), Date.now()).restarts, /^\d+ \(\d+s ago\)$/);
+    } finally {
+      stop();
     }
-    const runs = [...instances.values()].filter((e) => e.started !== undefined).sort((a, b) => a.started! - b.started!);
-    assert.ok(runs.length >= 4, `saw ${runs.length} instances`);
-    // `exit 1` runs for no time, so the gap between two starts is the back-off; timestamps have
-    // whole seconds: allow one second either way.
-    const delay = (k: number) => (runs[k].started! - runs[k - 1].started!) / 1000;
-    assert.ok(delay(1) <= 2, `first restart after ${delay(1)} s`);
-    assert.ok(delay(2) >= 9 && delay(2) <= 13, `second restart after ${delay(2)} s`);
-    assert.ok(delay(3) >= 19 && delay(3) <= 24, `third restart after ${delay(3)} s`);
-    assert.match(podRow(await d.client.getPod('default', 's6'), Date.now()).restarts, /^\d+ \(\d+s ago\)$/);
     await d.removePod('s6');
   });
 
@@ -134,7 +182,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
       }),
     );
     const seen = new Set<string>();
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + stretch(25_000);
     let p = await d.waitForPod('s9', (x) => !!cond(x, 'Initialized'));
     if (status(p) === 'Init:0/2') assert.equal(cond(p, 'Initialized').message, 'containers with incomplete status: [init1 init2]');
     while (Date.now() < deadline && !allRunning(p)) {
@@ -152,7 +200,11 @@ describe('lifecycle', { concurrency: 8 }, () => {
 
   test('§14.10 init fails under Never: Failed, Init:Error, main never created', async () => {
     await d.client.createPod('default', podManifest('s10', { restartPolicy: 'Never', initContainers: [{ name: 'init', image, command: ['sh', '-c', 'exit 1'] }], containers: [{ name: 'main', image, command: ['sleep', '3600'] }] }));
-    const p = await d.waitForPod('s10', (x) => x.status?.phase === 'Failed');
+    // The phase is written as the pod turns terminal; the sandbox stops just after (as the
+    // kubelet's SyncTerminatingPod follows SyncPod), and the condition says so in a later write.
+    const failed = await d.waitForPod('s10', (x) => x.status?.phase === 'Failed');
+    const p = await d.waitForPod('s10', (x) => cond(x, 'PodReadyToStartContainers')?.status === 'False').catch(() => failed);
+    assert.equal(p.status?.phase, 'Failed', 'a terminal phase stays');
     assert.equal(status(p), 'Init:Error');
     assert.equal(podRow(p, Date.now()).restarts, '0');
     const main = p.status!.containerStatuses![0];
@@ -164,7 +216,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
 
   test('§14.11 init fails under Always: Init:Error then Init:CrashLoopBackOff, Pending, main never created', async () => {
     await d.client.createPod('default', podManifest('s11', { initContainers: [{ name: 'init', image, command: ['sh', '-c', 'exit 1'] }], containers: [{ name: 'main', image, command: ['sleep', '3600'] }] }));
-    const p = await d.waitForPod('s11', (x) => status(x) === 'Init:CrashLoopBackOff', 15_000);
+    const p = await d.waitForPod('s11', (x) => status(x) === 'Init:CrashLoopBackOff', 25_000);
     assert.equal(p.status!.phase, 'Pending');
     assert.ok(p.status!.initContainerStatuses![0].restartCount >= 1);
     assert.equal(p.status!.containerStatuses![0].containerID, undefined);
@@ -180,7 +232,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
         containers: [{ name: 'main', image, command: ['sleep', '3600'] }],
       }),
     );
-    const p = await d.waitForPod('s12', allRunning, 10_000);
+    const p = await d.waitForPod('s12', allRunning, 20_000);
     assert.equal(p.status!.initContainerStatuses![0].restartCount, 1);
     assert.equal(p.status!.containerStatuses![0].restartCount, 0);
     assert.equal(cond(p, 'Initialized').status, 'True');
@@ -196,7 +248,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
         containers: [{ name: 'main', image, command: ['sleep', '60'] }],
       }),
     );
-    const p = await d.waitForPod('s15', (x) => (x.status?.initContainerStatuses?.[0]?.restartCount ?? 0) >= 2, 20_000);
+    const p = await d.waitForPod('s15', (x) => (x.status?.initContainerStatuses?.[0]?.restartCount ?? 0) >= 2, 30_000);
     assert.equal(p.status!.phase, 'Running');
     assert.equal(p.status!.containerStatuses![0].restartCount, 0);
     await d.removePod('s15');
@@ -212,9 +264,9 @@ describe('lifecycle', { concurrency: 8 }, () => {
         containers: [{ name: 'main', image, command: ['sleep', '2'] }],
       }),
     );
-    const p = await d.waitForPod('s16', (x) => x.status?.phase === 'Succeeded', 15_000);
+    const p = await d.waitForPod('s16', (x) => x.status?.phase === 'Succeeded', 25_000);
     assert.equal(status(p), 'Completed');
-    const sc = await d.waitForPod('s16', (x) => !!x.status?.initContainerStatuses?.[0]?.state?.terminated, 10_000);
+    const sc = await d.waitForPod('s16', (x) => !!x.status?.initContainerStatuses?.[0]?.state?.terminated, 15_000);
     assert.equal(sc.status!.initContainerStatuses![0].state!.terminated!.exitCode, 137);
     assert.equal(sc.status!.phase, 'Succeeded');
     await d.removePod('s16');
@@ -239,6 +291,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
     );
     await d.waitForPod('s17', allRunning);
     const t0 = Date.now();
+    const deletedAt = Math.round(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000); // the containers' clock
     await d.client.deletePod('default', 's17');
     await d.waitForPodGone('s17', 30_000);
     const took = Date.now() - t0;
@@ -247,7 +300,9 @@ describe('lifecycle', { concurrency: 8 }, () => {
     const t = order.map((o) => Math.round(Number(o[1]) * 1000));
     assert.ok(t[1] - t[0] >= 2800, `sc2 got TERM ${t[1] - t[0]} ms after main (main exits 3 s after TERM)`);
     assert.ok(t[2] - t[1] >= 800, `sc1 got TERM ${t[2] - t[1]} ms after sc2`);
-    assert.ok(took < 12_000, `deletion took ${took} ms`);
+    // Every container ended on its own, within the 20 s grace: sc1, the last, exits 1 s after its TERM.
+    assert.ok(t[2] + 1000 < deletedAt + 20_000, `sc1 got TERM ${t[2] - deletedAt} ms after the delete, too late to exit within the 20 s grace`);
+    assert.ok(took < stretch(15_000), `deletion took ${took} ms`);
   });
 
   test('§14.18 a sidecar preStop runs at once on delete, not after main exits', async () => {
@@ -270,7 +325,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
           {
             name: 'main',
             image,
-            command: ['sh', '-c', "trap 'sleep 4; cut -d\" \" -f1 /proc/uptime > /h/s18.mainexit; exit 0' TERM; while true; do sleep 0.1; done"],
+            command: ['sh', '-c', "trap 'cut -d\" \" -f1 /proc/uptime > /h/s18.mainterm; sleep 4; cut -d\" \" -f1 /proc/uptime > /h/s18.mainexit; exit 0' TERM; while true; do sleep 0.1; done"],
             volumeMounts: [{ name: 'h', mountPath: '/h' }],
           },
         ],
@@ -280,9 +335,11 @@ describe('lifecycle', { concurrency: 8 }, () => {
     await d.client.deletePod('default', 's18');
     await d.waitForPodGone('s18', 30_000);
     const at = (f: string) => Number(readFileSync(`${hostDir}/${f}`, 'utf8').trim()) * 1000;
-    const mainExit = at('s18.mainexit');
-    const preStop = at('s18.prestop');
-    assert.ok(mainExit - preStop >= 3000, `sidecar preStop ran ${mainExit - preStop} ms before main's exit, want it at the delete (~4 s before)`);
+    const [mainTerm, mainExit, preStop] = [at('s18.mainterm'), at('s18.mainexit'), at('s18.prestop')];
+    // At the delete, beside main's TERM; not once main has exited (4 s after its TERM). An exec
+    // takes seconds under emulation, hence the stretched bound on the first.
+    assert.ok(Math.abs(preStop - mainTerm) < stretch(2000), `sidecar preStop ran ${preStop - mainTerm} ms after main's TERM, want it at the delete`);
+    assert.ok(mainExit - preStop >= 1000, `sidecar preStop ran ${mainExit - preStop} ms before main's exit, want it well before (main exits 4 s after its TERM)`);
   });
 
   test('§14.25 postStart failure: FailedPostStartHook, killed, PostStartHookError then CrashLoopBackOff', async () => {
@@ -348,7 +405,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
       }),
     );
     await d.waitForPod('s27', allRunning, 15_000);
-    await sleep(1000);
+    await sleep(stretch(1000));
     const p = await d.client.getPod('default', 's27');
     assert.equal(p.status!.containerStatuses!.find((c) => c.name === 'c')!.restartCount, 0);
     assert.ok(!(await d.events('s27')).some((e) => e.reason === 'FailedPostStartHook'));
@@ -365,10 +422,10 @@ describe('lifecycle', { concurrency: 8 }, () => {
     await d.client.deletePod('default', 's28');
     await d.waitForPodGone('s28', 20_000);
     const took = Date.now() - t0;
-    assert.ok(took >= 5800 && took < 9000, `deletion took ${took} ms for a 6 s grace (preStop 3 s, TERM ignored)`);
+    assert.ok(took >= 5800 && took < 6000 + stretch(5000), `deletion took ${took} ms for a 6 s grace (preStop 3 s, TERM ignored)`);
   });
 
-  test('§14.29 sleep action: preStop sleep 2 s, app exits on TERM: ≥ 2 s, < 4 s', async () => {
+  test('§14.29 sleep action: preStop sleep 2 s, app exits on TERM: ≥ 2 s, then gone soon (4 s under load: wakeups.timing)', async () => {
     await d.client.createPod(
       'default',
       podManifest('s29', {
@@ -381,7 +438,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
     await d.client.deletePod('default', 's29');
     await d.waitForPodGone('s29', 20_000);
     const took = Date.now() - t0;
-    assert.ok(took >= 2000 && took < 4000, `deletion took ${took} ms`);
+    assert.ok(took >= 2000 && took < 2000 + stretch(4000), `deletion took ${took} ms`);
   });
 
   test('§14.30 Terminating display, and a second delete shortens the grace', async () => {
@@ -392,10 +449,10 @@ describe('lifecycle', { concurrency: 8 }, () => {
     const p = await d.client.getPod('default', 's30');
     assert.equal(status(p), 'Terminating');
     assert.equal(p.metadata!.deletionGracePeriodSeconds, 30);
-    assert.ok(Math.abs(Date.parse(p.metadata!.deletionTimestamp!) - (t0 + 30_000)) < 2000);
+    assert.ok(Math.abs(Date.parse(p.metadata!.deletionTimestamp!) - (t0 + 30_000)) < stretch(2000));
     await d.client.deletePod('default', 's30', { gracePeriodSeconds: 2 });
     await d.waitForPodGone('s30', 10_000);
-    assert.ok(Date.now() - t0 < 8000, 'the shorter grace was honoured');
+    assert.ok(Date.now() - t0 < Math.min(2000 + stretch(10_000), 29_000), 'the shorter grace was honoured');
   });
 
   test('§14.31 termination message from the file, custom path, last 4096 bytes', async () => {

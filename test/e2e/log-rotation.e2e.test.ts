@@ -21,6 +21,7 @@ import { removeCgroupRoot } from '../../src/adapters/system/cgroup-fs.js';
 import { systemClock } from '../../src/adapters/system/system-clock.js';
 import { ContainerLogManager } from '../../src/agent/log-manager.js';
 import { checkLeaksAfter } from './helpers/leaks.js';
+import { stretch } from './helpers/time-factor.js';
 
 const isRoot = process.getuid?.() === 0;
 const RUNC = '/usr/sbin/runc';
@@ -76,7 +77,7 @@ function assertContiguous(nums: number[], what: string): void {
 }
 
 async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
+  const end = Date.now() + stretch(timeoutMs);
   while (!(await cond())) {
     if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
     await sleep(10);

@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Container, Pod } from '../../src/core/types.js';
 import { useTestDaemon, allRunning, collect, peapodBin, podManifest } from './helpers/test-daemon.js';
+import { stretch } from './helpers/time-factor.js';
 
 const run = promisify(execFile);
 const image = 'localhost/busybox:latest';
@@ -47,6 +48,7 @@ function waitingReason(pod: Pod): { reason?: string; message?: string } | undefi
 }
 
 async function eventually(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
+  timeoutMs = stretch(timeoutMs);
   const start = Date.now();
   while (Date.now() - start < timeoutMs) {
     if (await check()) return Date.now() - start;
@@ -104,7 +106,7 @@ describe('pod environment', { concurrency: 4 }, () => {
     await createConfigMap(cm, { k: 'value-from-cm' });
     const t0 = Date.now();
     await d.waitForPod('missing-cm', allRunning, 15_000);
-    assert.ok(Date.now() - t0 <= 15_000);
+    assert.ok(Date.now() - t0 <= stretch(15_000));
     assert.equal((await processEnv('missing-cm')).FROM_CM, 'value-from-cm');
   });
 
@@ -221,7 +223,7 @@ describe('pod environment', { concurrency: 4 }, () => {
     const stored = await d.client.getObject<{ data: Record<string, string> } & Pod>('v1', 'ConfigMap', 'default', 'layout');
     await d.client.updateObject({ ...stored, data: { ...stored.data, 'app.conf': 'v2' } });
     const took = await eventually('the mounted file to change', async () => (await sh('layout', 'cat /etc/cfg/app.conf')) === 'v2', 10_000);
-    assert.ok(took <= 10_000);
+    assert.ok(took <= stretch(10_000));
     assert.notEqual((await sh('layout', 'readlink /etc/cfg/..data')).trim(), dataTarget, '..data points to a new directory');
     assert.equal((await sh('layout', 'ls -a /etc/cfg | grep -c "^\\.\\.[0-9]"')).trim(), '1', 'the old timestamped directory is gone');
     assert.equal(await sh('layout', 'cat /etc/app.conf'), 'v1', 'a subPath mount never updates');
@@ -342,7 +344,7 @@ spec:
     await d.waitForPod('hp-create', allRunning);
     const { statSync } = await import('node:fs');
     assert.equal(statSync(created).mode & 0o777, 0o755);
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + stretch(15_000);
     let failedMount: string | undefined;
     while (Date.now() < deadline && !failedMount) {
       const p = await d.client.getPod('default', 'hp-missing');

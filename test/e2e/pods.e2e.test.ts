@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { useTestDaemon, allRunning, collect, httpGet, podManifest } from './helpers/test-daemon.js';
 import { InvalidError, AlreadyExistsError } from '../../src/core/errors.js';
 import type { Pod } from '../../src/core/types.js';
+import { stretch } from './helpers/time-factor.js';
 
 const image = 'localhost/busybox:latest';
 const d = useTestDaemon();
@@ -47,7 +48,7 @@ describe('pods', { concurrency: 4 }, () => {
     );
 
     // The client reached httpd over the pod's shared localhost.
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + stretch(10_000);
     let logs = '';
     while (Date.now() < deadline && !logs.includes('got: hello-from-init')) {
       logs = await d.logs('web', 'client');
@@ -106,7 +107,7 @@ describe('pods', { concurrency: 4 }, () => {
       }),
     );
     await d.waitForPod('shared-pid', allRunning);
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, stretch(1500)));
     const out = collect();
     await d.client.exec('default', 'shared-pid', { container: 'c', command: ['ps', '-o', 'pid,stat,comm'], stdout: out.stream });
     const ps = out.text();
@@ -133,7 +134,7 @@ describe('pods', { concurrency: 4 }, () => {
     await d.waitForPodGone('stubborn', 20_000);
     const took = Date.now() - t0;
     assert.ok(took >= 2900, `killed after ${took} ms, before the 3 s grace`);
-    assert.ok(took < 9000, `took ${took} ms, far beyond the 3 s grace`);
+    assert.ok(took < 3000 + stretch(6000), `took ${took} ms, far beyond the 3 s grace`);
   });
 
   test('bad manifests get 422 naming the field; nothing is stored or started', async () => {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { useTestDaemon, allRunning, collect, podManifest } from './helpers/test-daemon.js';
 import { podRow } from '../../src/core/pod-printer.js';
 import type { Pod } from '../../src/core/types.js';
+import { stretch } from './helpers/time-factor.js';
 
 const image = 'localhost/busybox:latest';
 const d = useTestDaemon();
@@ -68,7 +69,7 @@ describe('probes', { concurrency: 8 }, () => {
       }),
     );
     await d.waitForPod('p14', (x) => !!x.status?.containerStatuses?.[0]?.state?.running && cond(x, 'Ready')?.message === 'containers with unready status: [sc]');
-    await sleep(3000);
+    await sleep(stretch(3000));
     const later = await d.client.getPod('default', 'p14');
     assert.equal(podRow(later, Date.now()).ready, '1/2');
     assert.equal(podRow(later, Date.now()).status, 'Running');
@@ -95,11 +96,14 @@ describe('probes', { concurrency: 8 }, () => {
     const last = p.status!.containerStatuses![0].lastState!.terminated!;
     assert.equal(last.exitCode, 137);
     const took = Date.parse(last.finishedAt!) - Date.parse(last.startedAt!);
-    assert.ok(took < 15_000, `killed after ${took} ms with the probe's 2 s grace, not the pod's 60 s`);
+    assert.ok(took < Math.min(stretch(15_000), 55_000), `killed after ${took} ms with the probe's 2 s grace, not the pod's 60 s`);
     const evs = await d.events('p19');
-    const unhealthy = evs.find((e) => e.reason === 'Unhealthy');
-    assert.ok(unhealthy && (unhealthy.count ?? 1) >= 3, `Unhealthy x${unhealthy?.count}`);
-    assert.match(unhealthy!.message!, /^Liveness probe failed/);
+    // A probe that timed out under load is its own event (its message differs), so the three
+    // failures may be split across Unhealthy events, as the kubelet's correlator splits them.
+    const unhealthy = evs.filter((e) => e.reason === 'Unhealthy');
+    const failures = unhealthy.reduce((n, e) => n + (e.count ?? 1), 0);
+    assert.ok(failures >= 3, `Unhealthy x${failures}: ${unhealthy.map((e) => `${e.message} x${e.count ?? 1}`).join('; ')}`);
+    for (const e of unhealthy) assert.match(e.message!, /^Liveness probe failed/);
     assert.ok(evs.some((e) => e.reason === 'Killing' && /failed liveness probe, will be restarted/.test(e.message ?? '')));
     await d.removePod('p19');
   });
@@ -182,7 +186,7 @@ describe('probes', { concurrency: 8 }, () => {
     await d.waitForPod('p23a', (x) => cond(x, 'Ready')?.status === 'True', 15_000);
     await d.waitForPod('p23c', (x) => cond(x, 'Ready')?.status === 'True', 15_000);
     await d.waitForPod('p23b', (x) => !!x.status?.containerStatuses?.[0]?.state?.running);
-    await sleep(3000);
+    await sleep(stretch(3000));
     const b = await d.client.getPod('default', 'p23b');
     assert.equal(b.status!.containerStatuses![0].ready, false);
     assert.ok((await d.events('p23b')).some((e) => e.message === 'Readiness probe failed: HTTP probe failed with statuscode: 404'));

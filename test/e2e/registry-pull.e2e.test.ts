@@ -17,6 +17,7 @@ import type { Pod } from '../../src/core/types.js';
 import { resourceFor } from '../../src/client/resource-paths.js';
 import { TestDaemon, allRunning, peapodBin } from './helpers/test-daemon.js';
 import { buildTestImages, listLayerDirs, REG_PASSWORD, REG_USER, TestRegistry, type TestImages } from './helpers/test-registry.js';
+import { stretch } from './helpers/time-factor.js';
 
 if (process.getuid?.() !== 0) {
   test('registry pull e2e needs root (mknod, trusted.* xattrs, runc)', () => {
@@ -223,7 +224,7 @@ test('pods from a registry through the daemon: pull policies, imagePullSecrets, 
 });
 
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 15_000, detail: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + stretch(timeoutMs);
   while (Date.now() < deadline) {
     if (await check().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 200));

@@ -18,6 +18,7 @@ import { readMountInfo, isPathWithin } from '../../src/adapters/system/mountinfo
 import { CriLogReader } from '../../src/adapters/conmon/cri-log-reader.js';
 import { readdirSync } from 'node:fs';
 import { checkLeaksAfter } from './helpers/leaks.js';
+import { stretch } from './helpers/time-factor.js';
 
 const isRoot = process.getuid?.() === 0;
 const RUNC = '/usr/sbin/runc';
@@ -44,7 +45,7 @@ function waitExit(rt: RuncRuntime, id: string, timeoutMs = 5000): Promise<void> 
     const timer = setTimeout(() => {
       stop();
       reject(new Error(`no exit event for ${id}`));
-    }, timeoutMs);
+    }, stretch(timeoutMs));
     const stop = rt.onExit((got) => {
       if (got !== id) return;
       clearTimeout(timer);
@@ -204,7 +205,7 @@ test('RuncRuntime with conmon + runc', { skip: !isRoot && 'needs root' }, async 
     assert.equal(Buffer.concat(got).toString(), 'piped\n');
     const started = Date.now();
     await assert.rejects(rt.exec(sleeper, { args: ['sleep', '30'], timeoutMs: 300 }, {}), ExecTimeoutError);
-    assert.ok(Date.now() - started < 5000);
+    assert.ok(Date.now() - started < stretch(5000));
     await assert.rejects(rt.exec(sleeper, { args: ['/nonexistent'] }, {}), /nonexistent/);
   });
 

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse as parseYaml } from 'yaml';
+import { stretch } from './time-factor.js';
 
 export interface KubeconfigInfo {
   server: string;
@@ -13,7 +14,7 @@ export interface KubeconfigInfo {
 
 /** Waits for the daemon to write its kubeconfig (the HTTPS listener starts after the socket). */
 export async function readKubeconfig(path: string, timeoutMs = 15_000): Promise<KubeconfigInfo> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + stretch(timeoutMs);
   while (!existsSync(path)) {
     if (Date.now() > deadline) throw new Error(`${path} was not written`);
     await sleep(50);

@@ -4,7 +4,7 @@
  * the daemon, runs `peapod reset --force` with the same flags and asserts nothing is left.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { randomBytes, randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { basename, dirname, resolve } from 'node:path';
@@ -17,15 +17,51 @@ import { Layout } from '../../../src/core/layout.js';
 import { instanceName } from '../../../src/daemon/config.js';
 import { findHostLeaks } from '../../../src/adapters/system/host-leaks.js';
 import type { Event, Pod } from '../../../src/core/types.js';
+import { cgroupVersionOf, planCgroupRoot } from '../../../src/core/cgroup-mode.js';
+import { parseMountInfo } from '../../../src/adapters/system/mountinfo.js';
+import { stretch } from './time-factor.js';
+
+export { stretch, TIME_FACTOR } from './time-factor.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const peapodBin = `${repoRoot}/bin/peapod`;
 /** Where the daemons' logs stay after each e2e file, for a look after a failure. */
 export const LOG_KEEP_DIR = '/var/tmp/peapod-e2e-logs';
 
+/** The cgroup root the daemon of `instance` uses on this host (core/cgroup-mode.ts). */
+export function hostCgroupRoot(instance: string): string {
+  const version = cgroupVersionOf(parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8')));
+  return planCgroupRoot({ version, systemd: existsSync('/run/systemd/system'), instance }).root;
+}
+
+const E2E_RUNTIMES: Record<string, string> = { runc: 'runc /usr/sbin/runc', crun: 'crun /usr/bin/crun' };
+if (process.env.PEAPOD_E2E_RUNTIME && !E2E_RUNTIMES[process.env.PEAPOD_E2E_RUNTIME]) {
+  throw new Error(`PEAPOD_E2E_RUNTIME must be runc or crun, not ${JSON.stringify(process.env.PEAPOD_E2E_RUNTIME)}`);
+}
+
 export function requireRoot(): void {
   if (process.getuid?.() !== 0) {
     throw new Error('this e2e test needs root (it runs real runc, conmon, CNI and mounts): run scripts/test.sh as root');
+  }
+}
+
+/**
+ * `serve` flags that are not the instance's (reset does not take them). The relist is a safety
+ * net that hides a lost wake-up for up to its period: made long here, a missed exit or timer
+ * costs a minute, which every bound in the tests catches.
+ */
+const SERVE_ONLY_FLAGS = ['--relist-period', '60s'];
+
+/**
+ * A random 10.x.y.0/24 no interface of the host routes yet (test files run side by side, each
+ * with its daemon's bridge). 10.96.0.0/16 is left out: it is the Services' default range.
+ */
+export function freeSubnet(): string {
+  const routes = execFileSync('ip', ['-4', '-o', 'route', 'show'], { encoding: 'utf8' });
+  const seconds = [91, 92, 93, 94, 95, 97, 98, 99];
+  for (;;) {
+    const subnet = `10.${seconds[randomInt(seconds.length)]}.${randomInt(256)}`;
+    if (!routes.includes(`${subnet}.`)) return subnet;
   }
 }
 
@@ -39,13 +75,28 @@ export class TestDaemon {
   readonly subnet: string;
   private child: ChildProcess | undefined;
 
-  /** `podCidrBits`: the pod CIDR's prefix length (default 24); /30 leaves one pod address. */
-  constructor(opts: { podCidrBits?: number } = {}) {
+  /** The peapod command this daemon runs (another checkout's for a benchmark's comparison). */
+  readonly bin: string;
+  private readonly serveFlags: string[];
+  /** The service CIDR (`--service-cidr`): a /24 of its own, so side-by-side daemons' ClusterIPs never clash. */
+  readonly serviceCidr: string;
+
+  /**
+   * `podCidrBits`: the pod CIDR's prefix length (default 24); /30 leaves one pod address. `bin`:
+   * another build's `bin/peapod`, with `serveFlags` instead of ours (it may not know them).
+   * `dnsUpstream`: where cluster DNS forwards other names (default 127.0.0.1:9, where nothing
+   * answers: tests never send DNS traffic off the machine).
+   */
+  constructor(opts: { podCidrBits?: number; bin?: string; serveFlags?: string[]; dnsUpstream?: string } = {}) {
     requireRoot();
+    this.bin = opts.bin ?? peapodBin;
     const podCidrBits = opts.podCidrBits ?? 24;
     this.base = mkdtempSync('/var/tmp/peapod-e2e-');
     const tag = randomBytes(3).toString('hex');
-    this.subnet = `10.${91 + randomInt(9)}.${randomInt(256)}`;
+    this.subnet = freeSubnet();
+    this.serviceCidr = `10.${110 + randomInt(40)}.${randomInt(256)}.0/24`;
+    // A service CIDR of its own, and cluster DNS forwarding nowhere (127.0.0.1:9): no DNS traffic leaves the machine.
+    this.serveFlags = opts.serveFlags ?? [...SERVE_ONLY_FLAGS, '--service-cidr', this.serviceCidr, '--dns-upstream', opts.dnsUpstream ?? '127.0.0.1:9'];
     this.socket = `${this.base}/run/peapod.sock`;
     this.logFile = `${this.base}/daemon.log`;
     this.flags = [
@@ -65,15 +116,27 @@ export class TestDaemon {
       bridge: `pp${tag}`,
       instance: instanceName(`${this.base}/run`),
       nodeName: 'test',
+      cgroupRoot: hostCgroupRoot(instanceName(`${this.base}/run`)),
     });
     this.client = new PeapodClient({ socketPath: this.socket });
   }
 
-  /** Starts `bin/peapod serve` and waits until the API answers. */
+  /**
+   * Starts `bin/peapod serve` and waits until the API answers. PEAPOD_E2E_RUNTIME=runc|crun pins
+   * the OCI runtime the daemon would otherwise choose (both must pass the same tests): written as
+   * the run dir's kept choice before the first start, as a daemon keeps its own.
+   */
   async start(): Promise<void> {
+    const pinned = E2E_RUNTIMES[process.env.PEAPOD_E2E_RUNTIME ?? ''];
+    if (pinned && !existsSync(`${this.base}/run/oci-runtime`)) {
+      mkdirSync(`${this.base}/run`, { recursive: true, mode: 0o700 });
+      writeFileSync(`${this.base}/run/oci-runtime`, `${pinned}\n`);
+    }
     const log = openSync(this.logFile, 'a');
-    this.child = spawn(peapodBin, ['serve', '--log-level', 'debug', ...this.flags], { stdio: ['ignore', log, log] });
-    const deadline = Date.now() + 20_000;
+    this.child = spawn(this.bin, ['serve', '--log-level', 'debug', ...this.flags, ...this.serveFlags], { stdio: ['ignore', log, log] });
+    // Start-up makes the bridge, cluster DNS, the API's keys and certificates: seconds on a busy
+    // 2-core host. This bounds a hang, not the speed.
+    const deadline = Date.now() + stretch(60_000);
     while (Date.now() < deadline) {
       if (this.child.exitCode !== null) break;
       if (existsSync(this.socket)) {
@@ -87,6 +150,11 @@ export class TestDaemon {
       await sleep(50);
     }
     throw new Error(`daemon did not start:\n${this.log()}`);
+  }
+
+  /** The daemon's static pod manifests directory (its default for a private run dir). */
+  get manifestsDir(): string {
+    return `${this.base}/data/manifests`;
   }
 
   /** The admin kubeconfig the daemon wrote for its HTTPS API. */
@@ -136,20 +204,28 @@ export class TestDaemon {
     await this.stop();
     let reset = '';
     try {
-      reset = execFileSync(peapodBin, ['reset', '--force', ...this.flags], { encoding: 'utf8', stdio: 'pipe' });
+      reset = execFileSync(this.bin, ['reset', '--force', ...this.flags], { encoding: 'utf8', stdio: 'pipe' });
     } catch (err) {
       reset = String((err as { stderr?: string }).stderr ?? err);
     }
     const leaks = await findHostLeaks(this.layout, { includeBridge: true, includeCgroupRoot: true });
     // Keep the daemon's log for a post-mortem (CI prints where it is).
     mkdirSync(LOG_KEEP_DIR, { recursive: true });
-    copyFileSync(this.logFile, `${LOG_KEEP_DIR}/${basename(this.base)}.log`);
-    rmSync(this.base, { recursive: true, force: true });
+    const kept = `${LOG_KEEP_DIR}/${basename(this.base)}.log`;
+    copyFileSync(this.logFile, kept);
+    const missed = readFileSync(this.logFile, 'utf8').split('\n').filter((l) => l.includes('the periodic resync found work'));
+    try {
+      rmSync(this.base, { recursive: true, force: true });
+    } catch (err) {
+      leaks.push(`${this.base} could not be removed: ${(err as Error).message}`);
+    }
     assert.deepEqual(leaks, [], `left on the host after reset:\n${leaks.join('\n')}\nreset said:\n${reset}`);
+    assert.deepEqual(missed, [], `work no event announced (a lost wake-up; log in ${kept})`);
   }
 
-  /** Polls the pod until `check` passes (returns the pod) or the timeout ends. */
+  /** Polls the pod until `check` passes (returns the pod) or the timeout (stretched) ends. */
   async waitForPod(name: string, check: (pod: Pod) => boolean, timeoutMs = 20_000, namespace = 'default'): Promise<Pod> {
+    timeoutMs = stretch(timeoutMs);
     const deadline = Date.now() + timeoutMs;
     let pod: Pod | undefined;
     while (Date.now() < deadline) {
@@ -160,7 +236,9 @@ export class TestDaemon {
     throw new Error(`pod ${name} did not reach the expected state in ${timeoutMs} ms; last seen:\n${JSON.stringify(pod?.status, null, 1)}\ndaemon log:\n${this.log()}`);
   }
 
+  /** Polls until the pod is gone from the API, within the timeout (stretched). */
   async waitForPodGone(name: string, timeoutMs = 30_000, namespace = 'default'): Promise<void> {
+    timeoutMs = stretch(timeoutMs);
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const pod = await this.client.getPod(namespace, name).catch(() => undefined);
@@ -228,6 +306,6 @@ export function collect(): { stream: Writable; text(): string } {
 
 /** GET over plain HTTP with node's http (host side). */
 export async function httpGet(url: string, timeoutMs = 3000): Promise<{ status: number; body: string }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  const res = await fetch(url, { signal: AbortSignal.timeout(stretch(timeoutMs)) });
   return { status: res.status, body: await res.text() };
 }

@@ -8,6 +8,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { stretch } from './time-factor.js';
 import { gzip, makeBusyboxRootfs, OciLayoutBuilder, sha256, tarDir, tarOf, zstd, type Desc } from './image-fixtures.js';
 
 export const REG_USER = 'alice';
@@ -77,7 +78,7 @@ http:
     const log = `${this.dir}/registry.log`;
     const out = (await import('node:fs')).openSync(log, 'a');
     this.child = spawn('/usr/bin/docker-registry', ['serve', `${this.dir}/config.yml`], { stdio: ['ignore', out, out] });
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + stretch(10_000);
     while (Date.now() < deadline) {
       if (this.child.exitCode !== null) throw new Error(`docker-registry exited: ${readFileSync(log, 'utf8')}`);
       try {
@@ -124,7 +125,7 @@ http:
     if (c && c.exitCode === null && c.signalCode === null) {
       const exited = new Promise((r) => c.once('exit', r));
       c.kill('SIGTERM');
-      await Promise.race([exited, sleep(3000)]);
+      await Promise.race([exited, sleep(stretch(3000))]);
       if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     }
     this.child = undefined;
