@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything peapod needs on a Debian 12 machine, idempotently: the Debian packages
 # (runtime, networking, test tools), the npm dependencies, the build, and `peapod` on PATH.
-#   scripts/setup.sh          what running pods needs
-#   scripts/setup.sh --test   plus what the test suite needs
+#   scripts/setup.sh          what running pods needs, and (where systemd runs) peapod.service,
+#                             enabled and started: `peapod service install`
+#   scripts/setup.sh --test   plus what the test suite needs (no service: tests run their own daemons)
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
@@ -14,9 +15,9 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-packages=(runc crun conmon containernetworking-plugins catatonit busybox-static attr iptables iproute2 socat zstd util-linux hostname tar openssl)
+packages=(python3 runc crun conmon containernetworking-plugins catatonit busybox-static attr iptables nftables iproute2 socat zstd util-linux hostname tar openssl)
 if [ "$want_test" = 1 ]; then
-  packages+=(docker-registry skopeo)
+  packages+=(docker-registry skopeo chromium)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -53,5 +54,14 @@ if [ ! -f dist/cli/main.js ] || [ -n "$(find src tsconfig.json tsconfig.build.js
   npx tsc -p tsconfig.build.json
 fi
 
+# The dashboard's bundle (dist/web, served under /ui/) when any of its sources is newer.
+if [ ! -f dist/web/app.js ] || [ -n "$(find web src/core package-lock.json scripts/build-web.mjs -newer dist/web/app.js -print -quit)" ]; then
+  echo "setup: building the dashboard"
+  node scripts/build-web.mjs
+fi
+
 ln -sf "$PWD/bin/peapod" /usr/local/bin/peapod
+if [ "$want_test" = 0 ] && [ -d /run/systemd/system ]; then
+  peapod service install
+fi
 echo "setup: done ($(peapod version --client 2>/dev/null | head -1 || echo 'peapod installed'))"
