@@ -53,6 +53,13 @@ export class ContainerLifecycle {
   async kill(instance: ContainerInstance, deadline: () => number, sharedPid: boolean): Promise<void> {
     const { runtime, state, clock } = this.d;
     const info = state.get(instance.id);
+    if (info?.status === 'unknown') {
+      // No conmon will report an exit (or there is no process left): kill whatever may remain,
+      // as the kubelet kills an unknown container before replacing it, without waiting.
+      await runtime.kill(instance.id, 'SIGKILL', true).catch(() => {});
+      await state.refresh(instance.id);
+      return;
+    }
     if (!info || (info.status !== 'running' && info.status !== 'created')) return;
     const signal = info.annotations[Annotations.stopSignal] || 'SIGTERM';
     if (info.status === 'running') {

@@ -133,6 +133,17 @@ test('a Never pod whose sandbox died after its containers ran is not brought bac
   assert.deepEqual(a.containersToStart, []);
 });
 
+test('a Never pod whose sandbox was never finished, its containers created but never started, gets a new sandbox', () => {
+  // What a daemon killed while making the sandbox leaves: the containers are made beside it.
+  const pod = makePod({ restartPolicy: 'Never' });
+  for (const state of ['created', 'unknown'] as const) {
+    const a = computePodActions(pod, view([instance(pod, 'app', { state, startedAt: undefined })], [readySandbox({ ready: false, ip: undefined })]), ctx());
+    assert.equal(a.killPod, true, state);
+    assert.equal(a.createSandbox, true, state);
+    assert.deepEqual(a.containersToStart.map((s) => [s.name, s.restartCount]), [['app', 1]], state);
+  }
+});
+
 test('OnFailure with a succeeded container and a dead sandbox starts only what has not succeeded', () => {
   const pod = makePod({ restartPolicy: 'OnFailure', containers: [{ name: 'ok', image: 'x' }, { name: 'bad', image: 'x' }] });
   const dead = view(

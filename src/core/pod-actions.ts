@@ -81,8 +81,10 @@ export function computePodActions(pod: Pod, view: PodRuntimeView, ctx: PodAction
   if (sandboxChanged) {
     actions.killPod = view.sandboxes.length > 0 || view.containers.length > 0;
     actions.createSandbox = true;
-    // A Never pod whose sandbox died after its containers ran is not brought back.
-    if (policy === 'Never' && view.sandboxes.length > 0 && view.containers.length > 0) {
+    // A Never pod whose sandbox died after its containers ran is not brought back. Containers are
+    // created while their sandbox is still being made; one that never started did not run (the
+    // daemon died before the sandbox was ready): that sandbox is made again.
+    if (policy === 'Never' && view.sandboxes.length > 0 && view.containers.some(ran)) {
       actions.createSandbox = false;
       return actions;
     }
@@ -208,4 +210,9 @@ export function shouldRestart(policy: string, exitCode: number): boolean {
   if (policy === 'Never') return false;
   if (policy === 'OnFailure') return exitCode !== 0;
   return true;
+}
+
+/** Whether the instance's process ever ran (an exit counts; a start time read or not). */
+function ran(instance: ContainerInstance): boolean {
+  return instance.state === 'running' || instance.state === 'exited' || instance.startedAt !== undefined;
 }

@@ -152,8 +152,10 @@ test('kill -9 of the daemon in the middle of a Job: after the restart every pod 
   await d.start();
   await ok(['wait', '--for=condition=complete', 'job/long', `--timeout=${Math.round(stretch(180_000) / 1000)}s`]);
   const job = await getJob('long');
+  // What each pod went through, should one count as failed.
+  const detail = await ok(['get', 'pods', '-l', 'job-name=long', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.status.phase} {.status.containerStatuses[0].state} {.status.containerStatuses[0].lastState}{"\\n"}{end}']);
   assert.equal(job.status?.succeeded, 6, 'six completions counted, none twice');
-  assert.equal(job.status?.failed ?? 0, 0);
+  assert.equal(job.status?.failed ?? 0, 0, detail);
   const pods = await podsOfJob('long');
   assert.equal(pods.filter((l) => l.endsWith(' Succeeded')).length, 6, `exactly six pods succeeded:\n${pods.join('\n')}`);
 });

@@ -257,6 +257,22 @@ test('RuncRuntime with conmon + runc', { skip: !isRoot && 'needs root' }, async 
     assert.equal(lost?.exitCode, undefined);
   });
 
+  await t.test('created, and its conmon gone (a daemon killed before conmon reported the create): unknown, and killed at once', async () => {
+    const id = await app('orphan', ['sleep', '1000']);
+    assert.equal((await rt.inspect(id))?.status, 'created');
+    const conmonPid = Number(readFileSync(`${layout.containerDir(id)}/conmon.pid`, 'utf8').trim());
+    assert.ok(conmonPid > 0);
+    process.kill(conmonPid, 'SIGKILL');
+    for (let i = 0; i < 100 && existsSync(`/proc/${conmonPid}/cmdline`) && !/\) Z/.test(readFileSync(`/proc/${conmonPid}/stat`, 'utf8')); i++) await sleep(20);
+    assert.equal((await rt.inspect(id))?.status, 'unknown', 'a created container nobody watches can never run');
+    assert.equal((await rt.list()).find((c) => c.id === id)?.status, 'unknown');
+    await rt.kill(id, 'SIGKILL', true);
+    assert.equal((await rt.inspect(id))?.status, 'unknown', 'still no exit code: nobody recorded one');
+    await rt.remove(id);
+    assert.equal(await rt.inspect(id), undefined);
+    assert.notEqual(await runcState(layout, id), 0);
+  });
+
   await t.test('logs: follow until exit; the size limit keeps a single file', async () => {
     const id = await app('chatty', ['sh', '-c', 'for i in 1 2 3; do echo tick-$i; sleep 0.2; done; echo bye >&2']);
     const exited = waitExit(rt, id);

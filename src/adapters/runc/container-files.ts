@@ -77,6 +77,12 @@ export async function readConmonPid(dir: string): Promise<number | undefined> {
   return pid > 0 ? pid : undefined;
 }
 
+/** Whether the container's conmon wrote its pid and is gone (false when it never wrote one). */
+export async function conmonDied(dir: string, id: string): Promise<boolean> {
+  const pid = await readConmonPid(dir);
+  return pid !== undefined && !(await conmonAlive(pid, id));
+}
+
 /**
  * Removes this adapter's files, then the directory only if nothing else is left: a rootfs
  * another adapter mounted inside must never be deleted through here.

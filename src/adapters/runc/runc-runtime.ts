@@ -29,6 +29,7 @@ import { CTL, logPathFromCmdline, reopenConmonLog, ReopenLogError } from './conm
 import {
   CONFIG,
   conmonAlive,
+  conmonDied,
   CREATED,
   exists,
   PERSIST,
@@ -389,6 +390,11 @@ export class RuncRuntime implements OciRuntime {
     let pid: number | undefined;
     if (exit) {
       status = 'stopped';
+    } else if (state?.status === 'created' && (await conmonDied(dir, id))) {
+      // Created, but its conmon is gone: the daemon died before conmon could report the create
+      // (conmon exits when its sync pipe has no reader). Nothing would record its exit or carry
+      // its output, so it can never run: an instance in an unknown state, to kill and replace.
+      status = 'unknown';
     } else if (state && (state.status === 'running' || state.status === 'created' || state.status === 'paused')) {
       status = state.status === 'created' ? 'created' : 'running';
       pid = state.pid > 0 ? state.pid : undefined;
