@@ -2,7 +2,8 @@
  * Restart safety: containers outlive the daemon (SIGTERM or kill -9); the next daemon adopts
  * them with the same IDs and restart counts and records the exits it missed; after a simulated
  * host reboot (containers gone, run dir emptied) each pod gets a new sandbox and its init
- * containers run again; a kill -9 in the middle of creating pods leaves nothing half-made behind.
+ * containers run again; a kill -9 in the middle of creating pods leaves nothing half-made behind,
+ * and a restartPolicy Never pod caught in it still Succeeds.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -136,5 +137,37 @@ test('kill -9 while pods are being created: after the restart every pod runs, an
   assert.equal(netns.length, names.length, netns.join(' '));
   const running = execFileSync('runc', ['--root', d.layout.runcRoot, 'list', '-f', 'json'], { encoding: 'utf8' });
   assert.equal((JSON.parse(running) as { status: string }[]).filter((c) => c.status === 'running').length, names.length * 3);
+  for (const n of names) await d.removePod(n);
+});
+
+test('kill -9 while restartPolicy Never pods are being created: each still runs its container once and Succeeds', async (t) => {
+  // A container is created beside its sandbox; conmon dies with the daemon before it reports the
+  // create. What never started did not run: its sandbox is made again, it is replaced.
+  const d = new TestDaemon();
+  t.after(() => d.cleanup());
+  await d.start();
+  await d.importBusybox();
+  const names = ['once-a', 'once-b', 'once-c', 'once-d'];
+  await Promise.all(names.map((n) => d.client.createPod('default', podManifest(n, { restartPolicy: 'Never', containers: [{ name: 'c', image, command: ['sh', '-c', 'sleep 1; echo ran'] }] }))));
+  const deadline = Date.now() + stretch(10_000);
+  const held = (): number => {
+    try {
+      return readdirSync(d.layout.runcRoot).length;
+    } catch {
+      return 0;
+    }
+  };
+  // Sandboxes and some of their containers made, none finished.
+  while (held() < 5) {
+    assert.ok(Date.now() < deadline, 'the daemon never started creating containers');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  await d.kill9();
+  await d.start();
+  for (const n of names) {
+    const done = await d.waitForPod(n, (p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed', 60_000);
+    assert.equal(done.status?.phase, 'Succeeded', `${n}: ${JSON.stringify(done.status?.containerStatuses)}`);
+    assert.equal(done.status?.containerStatuses?.[0]?.state?.terminated?.exitCode, 0);
+  }
   for (const n of names) await d.removePod(n);
 });
