@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { TestDaemon, allRunning, podManifest } from './helpers/test-daemon.js';
 import { podRow } from '../../src/core/pod-printer.js';
 import type { Pod } from '../../src/core/types.js';
@@ -30,6 +30,19 @@ after(async () => {
 const status = (p: Pod): string => podRow(p, Date.now()).status;
 const cond = (p: Pod, type: string) => (p.status?.conditions ?? []).find((c) => c.type === type)!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until each shell has set its TERM trap (it touches `<file>` right after): a shell that is
+ * PID 1 ignores a TERM that comes before, and a busy host can take seconds between Running and
+ * the trap.
+ */
+async function trapsSet(files: string[]): Promise<void> {
+  const deadline = Date.now() + stretch(15_000);
+  while (!files.every((f) => existsSync(`${hostDir}/${f}`))) {
+    assert.ok(Date.now() < deadline, `TERM traps not set: ${files.filter((f) => !existsSync(`${hostDir}/${f}`))}`);
+    await sleep(50);
+  }
+}
 
 
 
@@ -275,7 +288,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
   test('§14.17 termination order: main first, then sidecars in reverse order', async () => {
     const log = `${hostDir}/s17.log`;
     // /proc/uptime: one clock for every container (busybox date has no sub-second format).
-    const trap = (name: string, after: number) => ['sh', '-c', `trap 'echo "${name} $(cut -d" " -f1 /proc/uptime)" >> /h/s17.log; sleep ${after}; exit 0' TERM; while true; do sleep 0.1; done`];
+    const trap = (name: string, after: number) => ['sh', '-c', `trap 'echo "${name} $(cut -d" " -f1 /proc/uptime)" >> /h/s17.log; sleep ${after}; exit 0' TERM; touch /h/s17.${name}.trap; while true; do sleep 0.1; done`];
     const mount = [{ name: 'h', mountPath: '/h' }];
     await d.client.createPod(
       'default',
@@ -290,6 +303,7 @@ describe('lifecycle', { concurrency: 8 }, () => {
       }),
     );
     await d.waitForPod('s17', allRunning);
+    await trapsSet(['s17.main.trap', 's17.sc1.trap', 's17.sc2.trap']);
     const t0 = Date.now();
     const deletedAt = Math.round(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1000); // the containers' clock
     await d.client.deletePod('default', 's17');
@@ -325,13 +339,14 @@ describe('lifecycle', { concurrency: 8 }, () => {
           {
             name: 'main',
             image,
-            command: ['sh', '-c', "trap 'cut -d\" \" -f1 /proc/uptime > /h/s18.mainterm; sleep 4; cut -d\" \" -f1 /proc/uptime > /h/s18.mainexit; exit 0' TERM; while true; do sleep 0.1; done"],
+            command: ['sh', '-c', "trap 'cut -d\" \" -f1 /proc/uptime > /h/s18.mainterm; sleep 4; cut -d\" \" -f1 /proc/uptime > /h/s18.mainexit; exit 0' TERM; touch /h/s18.trap; while true; do sleep 0.1; done"],
             volumeMounts: [{ name: 'h', mountPath: '/h' }],
           },
         ],
       }),
     );
     await d.waitForPod('s18', allRunning);
+    await trapsSet(['s18.trap']);
     await d.client.deletePod('default', 's18');
     await d.waitForPodGone('s18', 30_000);
     const at = (f: string) => Number(readFileSync(`${hostDir}/${f}`, 'utf8').trim()) * 1000;
