@@ -24,7 +24,8 @@ function status(h: AgentHarness, pod: string, container = 'app') {
 /** A logger that keeps warnings and errors, to assert that nothing went wrong quietly. */
 function recordingLogger(): Logger & { warnings: string[] } {
   const warnings: string[] = [];
-  return { warnings, debug() {}, info() {}, warn: (m) => void warnings.push(m), error: (m) => void warnings.push(m) };
+  const keep = (m: string, fields?: Record<string, unknown>) => void warnings.push(typeof fields?.step === 'string' ? `${m}: ${fields.step}` : m);
+  return { warnings, debug() {}, info() {}, warn: keep, error: keep };
 }
 
 test('a new pod: the infra starts before its container, status Running with the pod IP, the kubelet events', async () => {
@@ -164,6 +165,28 @@ test('a force delete (gone from the API) kills what runs after the 2 s floor, wi
   await h.advance(2_100);
   assert.ok(h.runtime.calls.includes('kill app SIGKILL'));
   assert.equal(h.runtime.containers.size, 0, 'everything of it removed');
+  await h.stop();
+});
+
+test('a removal step that hangs is named in a warning after 30 s, and the removal finishes once it returns', async () => {
+  const logger = recordingLogger();
+  const h = await harness({ logger });
+  h.api.create(fakePod('stuck', { terminationGracePeriodSeconds: 1 }));
+  await h.settle();
+  let release!: () => void;
+  h.host.removePodDirHold = new Promise((r) => (release = r));
+  h.api.delete('stuck');
+  await h.advance(25_000);
+  assert.deepEqual(logger.warnings, [], 'no warning before 30 s');
+  assert.ok(h.host.calls.includes(`removePodDir ${h.pod('stuck')!.metadata!.uid}`));
+  await h.advance(20_000); // checked every 10 s
+  assert.deepEqual(logger.warnings, ['pod sync step still running: unmounting volumes, removing the pod cgroup']);
+  assert.ok(h.pod('stuck'), 'the API object stays until the volumes are gone');
+  release();
+  await h.settle();
+  assert.equal(h.pod('stuck'), undefined);
+  await h.advance(60_000);
+  assert.equal(logger.warnings.length, 1, 'no warning once the pass is over');
   await h.stop();
 });
 

@@ -32,6 +32,8 @@ import type { Prober } from './prober-types.js';
 
 /** How soon a pass that failed (sandbox, volumes, an unexpected error) is retried: the kubelet's backOffPeriod. */
 export const ERROR_RESYNC_MS = 10_000;
+/** A pass running this long is waiting on something that hangs: the log says what (see watchSlowPass). */
+export const SLOW_PASS_MS = 30_000;
 
 /** Why a worker was woken; several coalesce into one pass. */
 export type WakeReason =
@@ -104,6 +106,8 @@ export class PodWorker {
   private killDeadline: number | undefined;
   private deletionGrace: number | undefined;
   private admitted = false;
+  /** What the running pass waits on after the kill, named in the warning about one that hangs. */
+  private step: { name: string; since: number } | undefined;
 
   private readonly status: PodStatusManager;
   private readonly killer: ContainerKiller;
@@ -235,6 +239,7 @@ export class PodWorker {
         this.abort = abort;
         let result: PassResult;
         const phase = this.phase;
+        const watchdog = this.watchSlowPass();
         try {
           result = await this.pass(abort.signal);
         } catch (err) {
@@ -242,6 +247,7 @@ export class PodWorker {
           result = { nextSyncAt: this.d.clock.now() + ERROR_RESYNC_MS, failed: true };
         } finally {
           this.abort = undefined;
+          watchdog();
         }
         if (result.failed) this.retryAt = result.nextSyncAt;
         if (!this.finished) this.setTimer(result.nextSyncAt);
@@ -259,6 +265,37 @@ export class PodWorker {
     } finally {
       this.running = false;
     }
+  }
+
+  /**
+   * Warns while one step of the pass after the kill (messages, volumes and cgroup, containers)
+   * has run for SLOW_PASS_MS or more, naming it: none takes that long by design (the grace bounds
+   * only the kill), so something it depends on hangs. Returns the stop.
+   */
+  private watchSlowPass(): () => void {
+    const { clock, logger } = this.d;
+    this.step = undefined;
+    let timer: TimerHandle | undefined;
+    let warnedAt = 0;
+    const arm = (): void => {
+      timer = clock.setTimeout(() => {
+        const now = clock.now();
+        if (this.step && now - this.step.since >= SLOW_PASS_MS && now - warnedAt >= SLOW_PASS_MS) {
+          warnedAt = now;
+          logger.warn('pod sync step still running', { pod: this.pod?.metadata?.name ?? this.uid, step: this.step.name, ms: now - this.step.since });
+        }
+        arm();
+      }, SLOW_PASS_MS / 3);
+    };
+    arm();
+    return () => {
+      if (timer) clock.clearTimeout(timer);
+      this.step = undefined;
+    };
+  }
+
+  private setStep(name: string): void {
+    this.step = { name, since: this.d.clock.now() };
   }
 
   /** One timer: at the earliest time the last pass asked to run again (each pass recomputes it). */
@@ -470,6 +507,7 @@ export class PodWorker {
     prober.untrack(this.uid);
     if (!pod || this.removed) return;
     this.status.waiting = new Map();
+    this.setStep('reading termination messages');
     await this.status.collectMessages(pod);
     this.writeStatus(this.pod ?? pod, true);
   }
@@ -486,9 +524,11 @@ export class PodWorker {
     if (!this.removed && !pod?.metadata?.deletionTimestamp) return {};
     const { podRuntime, pods, clock } = this.d;
     const t0 = clock.now();
+    this.setStep('unmounting volumes, removing the pod cgroup');
     await podRuntime.reclaimPodResources(this.uid);
     const t1 = clock.now();
     if (pod && !this.removed) pods.deletePod(pod.metadata!.namespace!, pod.metadata!.name!, this.uid);
+    this.setStep('removing containers and sandboxes');
     await podRuntime.removeContainers(this.uid);
     this.d.logger.debug('pod removed', { pod: pod?.metadata?.name ?? this.uid, reclaimMs: t1 - t0, removeContainersMs: clock.now() - t1 });
     this.finish();

@@ -49,9 +49,13 @@ export class FakePodHost implements PodHost {
     return `${volumePath}/${subPath}`;
   }
 
+  /** Set: removePodDir waits for it (an unmount that hangs). */
+  removePodDirHold: Promise<void> | undefined;
+
   async removePodDir(podUid: string): Promise<void> {
-    this.podDirs.delete(podUid);
     this.calls.push(`removePodDir ${podUid}`);
+    await this.removePodDirHold;
+    this.podDirs.delete(podUid);
   }
 
   async removePodCgroup(podUid: string): Promise<void> {
