@@ -32,7 +32,7 @@ import type { Prober } from './prober-types.js';
 
 /** How soon a pass that failed (sandbox, volumes, an unexpected error) is retried: the kubelet's backOffPeriod. */
 export const ERROR_RESYNC_MS = 10_000;
-/** A pass running this long is waiting on something that hangs: the log says what (see watchSlowPass). */
+/** A removal step running this long waits on something that hangs: the log says which (watchSlowPass). */
 export const SLOW_PASS_MS = 30_000;
 
 /** Why a worker was woken; several coalesce into one pass. */

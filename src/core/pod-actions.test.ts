@@ -136,8 +136,10 @@ test('a Never pod whose sandbox died after its containers ran is not brought bac
 test('a Never pod whose sandbox was never finished, its containers created but never started, gets a new sandbox', () => {
   // What a daemon killed while making the sandbox leaves: the containers are made beside it.
   const pod = makePod({ restartPolicy: 'Never' });
-  for (const state of ['created', 'unknown'] as const) {
-    const a = computePodActions(pod, view([instance(pod, 'app', { state, startedAt: undefined })], [readySandbox({ ready: false, ip: undefined })]), ctx());
+  const killedWhileCreated = { state: 'exited', exitCode: 137, finishedAt: 99_000 } as const;
+  for (const over of [{ state: 'created' }, { state: 'unknown' }, killedWhileCreated] as const) {
+    const state = over.state;
+    const a = computePodActions(pod, view([instance(pod, 'app', { ...over, startedAt: undefined })], [readySandbox({ ready: false, ip: undefined })]), ctx());
     assert.equal(a.killPod, true, state);
     assert.equal(a.createSandbox, true, state);
     assert.deepEqual(a.containersToStart.map((s) => [s.name, s.restartCount]), [['app', 1]], state);

@@ -212,7 +212,10 @@ export function shouldRestart(policy: string, exitCode: number): boolean {
   return true;
 }
 
-/** Whether the instance's process ever ran (an exit counts; a start time read or not). */
+/**
+ * Whether the instance's process ever ran: it runs or has a start time. One killed while only
+ * created has an exit code but no start (the runtime notes every start it makes, adopted ones too).
+ */
 function ran(instance: ContainerInstance): boolean {
-  return instance.state === 'running' || instance.state === 'exited' || instance.startedAt !== undefined;
+  return instance.state === 'running' || instance.startedAt !== undefined;
 }
