@@ -18,6 +18,7 @@ import { ensureApiCredentials, writeSecret } from '../adapters/tls/api-credentia
 import { listenHttps, type HttpsListener } from '../adapters/tls/https-listener.js';
 import { adminKubeconfig, serverUrl } from '../api/kubeconfig.js';
 import type { ApiServer } from '../api/server.js';
+import { MAX_BODY_BYTES } from '../api/http-util.js';
 import type { Logger } from '../core/logger.js';
 import type { ListenAddress } from './config.js';
 
@@ -84,6 +85,7 @@ export async function startHttpsApi(dataDir: string, listen: ListenAddress, api:
     sessionUser: (name: string) => (name === 'admin' ? ADMIN_USER : undefined),
     api,
     logger,
+    drainBodyBytes: MAX_BODY_BYTES,
   };
   const listener = await listenHttps({ ...listen, ...tls, browser });
   let podListener: HttpsListener | undefined;

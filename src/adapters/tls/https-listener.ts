@@ -41,6 +41,12 @@ export interface HttpsListenerOptions {
   api: RequestHandlers;
   logger: Logger;
   browser?: BrowserGate;
+  /**
+   * A refused request's body up to this size is read and dropped, keeping the connection: closed
+   * with unread bytes, TCP would reset it and the client could lose the refusal. A bigger (or
+   * unsized) one is never read; the connection closes after the refusal.
+   */
+  drainBodyBytes: number;
 }
 
 export interface HttpsListener {
@@ -93,8 +99,9 @@ export async function listenHttps(opts: HttpsListenerOptions): Promise<HttpsList
     if (req.headers.authorization === undefined && opts.browser?.handleUi(req, res)) return;
     const refused = admit(req, opts, false);
     if (!('user' in refused)) {
-      // Drain nothing: the body is never read, and the connection closes after the reply.
-      res.setHeader('Connection', 'close');
+      // A small body is dropped after the reply (Node reads what the handler left); else close.
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (req.headers['transfer-encoding'] !== undefined || !(declared <= opts.drainBodyBytes)) res.setHeader('Connection', 'close');
       const body = refusal(refused);
       res.writeHead(refused.code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
       res.end(body);
