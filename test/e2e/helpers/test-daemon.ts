@@ -65,6 +65,19 @@ export function freeSubnet(): string {
   }
 }
 
+/** Daemons not cleaned up yet: a test file that times out is ended with SIGTERM, before its hooks. */
+const liveDaemons = new Set<TestDaemon>();
+let cleanUpOnTerm = false;
+
+function cleanUpWhenTerminated(d: TestDaemon): void {
+  liveDaemons.add(d);
+  if (cleanUpOnTerm) return;
+  cleanUpOnTerm = true;
+  process.once('SIGTERM', () => {
+    void Promise.allSettled([...liveDaemons].map((x) => x.cleanup())).finally(() => process.exit(143));
+  });
+}
+
 export class TestDaemon {
   readonly base: string;
   readonly flags: string[];
@@ -119,6 +132,7 @@ export class TestDaemon {
       cgroupRoot: hostCgroupRoot(instanceName(`${this.base}/run`)),
     });
     this.client = new PeapodClient({ socketPath: this.socket });
+    cleanUpWhenTerminated(this);
   }
 
   /**
@@ -200,6 +214,7 @@ export class TestDaemon {
 
   /** Stops the daemon, resets the instance, asserts nothing is left, removes the temp dir. */
   async cleanup(): Promise<void> {
+    liveDaemons.delete(this);
     this.client.close();
     await this.stop();
     let reset = '';
