@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useTestDaemon, allRunning } from './helpers/test-daemon.js';
-import { httpsCall, readKubeconfig } from './helpers/https-api.js';
+import { httpsCall, readKubeconfig, type KubeconfigInfo } from './helpers/https-api.js';
 import type { Pod } from '../../src/core/types.js';
 import { CGROUP_V2 } from './helpers/cgroup-files.js';
 import { stretch } from './helpers/time-factor.js';
@@ -183,6 +183,28 @@ function withinRange(actual: number, lo: number, hi: number, what: string, floor
 test('kubectl top node agrees with the root cgroup (CPU rate, working set) within 10 %', { skip: (!haveKubectl && 'kubectl is not installed') || (CGROUP_V2 && 'cgroup v2: no root cgroup counters to compare with') }, async (t) => {
   const kc = await readKubeconfig(d.kubeconfigPath);
   const node = await nodeName();
+  // The bracket is narrow enough to judge by when our request and the sampling's gaps are short,
+  // so that a rate 15 % off cannot hide in it. On a saturated host the sampler itself is starved
+  // now and then: such a measurement says nothing, and is taken again (at most three times).
+  for (let attempt = 1; ; attempt++) {
+    const m = await measureTopNode(kc, node);
+    t.diagnostic(`window ${m.window}, end known to ${m.endSpreadMs} ms; CPU: daemon ${m.rate.toFixed(1)}m, cgroup ${m.lo.toFixed(1)}–${m.hi.toFixed(1)}m; working set: daemon ${m.memory}, cgroup ${m.wsLo}–${m.wsHi}; ${m.samples} samples`);
+    const narrow = m.hi - m.lo <= Math.max(0.05 * m.hi, 30);
+    if (!narrow && attempt < 3) continue;
+    assert.ok(narrow, `cgroup CPU rate only known to ${m.lo.toFixed(1)}–${m.hi.toFixed(1)}m, in each of ${attempt} measurements`);
+    // the whole machine's CPU moves with everything else running on it: 10 %, or 30m when nearly idle
+    withinRange(m.rate, m.lo, m.hi, 'node CPU (millicores)', 30);
+    withinRange(m.memory, m.wsLo, m.wsHi, 'node memory working set (bytes)');
+    return;
+  }
+});
+
+/**
+ * One `kubectl top node` over a window our own request opens, with the root cgroup's counter read
+ * around both ends; what kubectl printed is checked against the NodeMetrics it was given, and the
+ * window against the two requests.
+ */
+async function measureTopNode(kc: KubeconfigInfo, node: string) {
   const sampler = sampleRoot();
   let a0: number, a1: number, b0: number, b1: number, out: string, log: string;
   const path = `/apis/metrics.k8s.io/v1beta1/nodes/${node}`;
@@ -234,14 +256,18 @@ test('kubectl top node agrees with the root cgroup (CPU rate, working set) withi
   const most = firstFrom(endHi).cpuNs - lastBy(endLo - windowMs).cpuNs;
   const [lo, hi] = [least / windowMs / 1e3, most / windowMs / 1e3];
   const atEnd = samples.filter((s) => s.before >= lastBy(endLo).before && s.after <= firstFrom(endHi).after).map((s) => s.ws);
-  t.diagnostic(`window ${metrics.window}, end known to ${endHi - endLo} ms; CPU: daemon ${rate.toFixed(1)}m, cgroup ${lo.toFixed(1)}–${hi.toFixed(1)}m; working set: daemon ${memory}, cgroup ${Math.min(...atEnd)}–${Math.max(...atEnd)}; ${samples.length} samples`);
-  // The bracket is narrow enough to judge by (our request and the sampling's gaps are short), so
-  // a rate 15 % off cannot hide in it.
-  assert.ok(hi - lo <= Math.max(0.05 * hi, 30), `cgroup CPU rate only known to ${lo.toFixed(1)}–${hi.toFixed(1)}m`);
-  // the whole machine's CPU moves with everything else running on it: 10 %, or 30m when nearly idle
-  withinRange(rate, lo, hi, 'node CPU (millicores)', 30);
-  withinRange(memory, Math.min(...atEnd), Math.max(...atEnd), 'node memory working set (bytes)');
-});
+  return {
+    window: metrics.window,
+    endSpreadMs: endHi - endLo,
+    rate,
+    memory,
+    lo,
+    hi,
+    wsLo: Math.min(...atEnd),
+    wsHi: Math.max(...atEnd),
+    samples: samples.length,
+  };
+}
 
 test('/stats/summary through the node proxy, metrics discovery, podprocesses of a pod', async () => {
   const kc = await readKubeconfig(d.kubeconfigPath);
