@@ -11,6 +11,12 @@ cd "$(dirname "$(readlink -f "$0")")/.."
 if [ "${1:-}" = --down ]; then
   peapod version >/dev/null 2>&1 || { echo "demo: no daemon is running"; exit 0; }
   peapod delete -f examples/helloworld.yaml --ignore-not-found
+  # The API object goes first, the pod's containers (their rootfs mounts) right after it: stopping
+  # the daemon before that would leave them to its next start.
+  for _ in $(seq 1 150); do
+    grep -qs '"io.kubernetes.pod.name":"helloworld"' /var/lib/peapod/containers/*/config.json || break
+    sleep 0.2
+  done
   if [ -d /run/systemd/system ] && systemctl is-active --quiet peapod 2>/dev/null; then exit 0; fi
   pid=$(cat /run/peapod/peapod.pid 2>/dev/null || true)
   [ -n "$pid" ] && kill "$pid" 2>/dev/null || exit 0
