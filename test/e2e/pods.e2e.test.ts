@@ -4,9 +4,13 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cgroupDirs } from '../../src/adapters/system/cgroup-fs.js';
 import { useTestDaemon, allRunning, collect, httpGet, podManifest } from './helpers/test-daemon.js';
 import { InvalidError, AlreadyExistsError } from '../../src/core/errors.js';
 import type { Pod } from '../../src/core/types.js';
+import type { PodQOSClass } from '../../src/core/layout.js';
 import { stretch } from './helpers/time-factor.js';
 
 const image = 'localhost/busybox:latest';
@@ -135,6 +139,33 @@ describe('pods', { concurrency: 4 }, () => {
     const took = Date.now() - t0;
     assert.ok(took >= 2900, `killed after ${took} ms, before the 3 s grace`);
     assert.ok(took < 3000 + stretch(6000), `took ${took} ms, far beyond the 3 s grace`);
+  });
+
+  test('a process left in a container\'s cgroup (an exec that lost its container) is killed with the pod, which goes at once', async () => {
+    // It exits on TERM, so nothing signals the rest of its cgroup (a SIGKILL at the grace would).
+    const app = ['sh', '-c', "trap 'exit 0' TERM; while true; do sleep 0.2; done"];
+    await d.client.createPod('default', podManifest('stray', { terminationGracePeriodSeconds: 10, containers: [{ name: 'c', image, command: app }] }));
+    const pod = await d.waitForPod('stray', allRunning);
+    await new Promise((r) => setTimeout(r, 1000)); // its TERM trap set
+    const id = pod.status!.containerStatuses![0].containerID!.replace(/^[a-z]+:\/\//, '');
+    const cgroup = d.layout.containerCgroup(pod.metadata!.uid!, id, pod.status!.qosClass as PodQOSClass);
+    const dirs = await cgroupDirs(cgroup);
+    assert.ok(dirs.length > 0, `no cgroup ${cgroup}`);
+    const stray = spawn('sleep', ['3600'], { stdio: 'ignore', detached: true });
+    stray.unref();
+    const gone = new Promise((r) => stray.once('exit', r));
+    try {
+      for (const dir of dirs) writeFileSync(`${dir}/cgroup.procs`, String(stray.pid));
+      const t0 = Date.now();
+      await d.client.deletePod('default', 'stray');
+      await d.waitForPodGone('stray', 20_000);
+      // Held busy, each of the cgroup's directories would have been waited for 5 s.
+      assert.ok(Date.now() - t0 < stretch(10_000), `deletion took ${Date.now() - t0} ms`);
+      await gone;
+      assert.equal(stray.signalCode, 'SIGKILL');
+    } finally {
+      stray.kill('SIGKILL');
+    }
   });
 
   test('bad manifests get 422 naming the field; nothing is stored or started', async () => {

@@ -92,6 +92,26 @@ export async function removeCgroupTree(cgroupPath: string, opts: { waitMs?: numb
   if (failures.length > 0) throw new Error(`cannot remove cgroup ${cgroupPath}: ${failures.join('; ')}`);
 }
 
+/**
+ * SIGKILLs every process left in `cgroupPath` and below, in every hierarchy; returns how many.
+ * Only for a cgroup whose processes are all ours to end (a pod's, once its containers stopped).
+ */
+export async function killCgroupProcesses(cgroupPath: string): Promise<number> {
+  const pids = new Set<number>();
+  for (const top of await cgroupDirs(cgroupPath)) for (const dir of await cgroupSubtree(top)) for (const pid of await cgroupProcs(dir)) pids.add(pid);
+  pids.delete(process.pid);
+  let killed = 0;
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+      killed++;
+    } catch {
+      // already gone
+    }
+  }
+  return killed;
+}
+
 /** Pids in the cgroup itself (not its children); [] when it is gone. */
 export async function cgroupProcs(dir: string): Promise<number[]> {
   const text = await readFile(`${dir}/cgroup.procs`, 'utf8').catch(() => '');

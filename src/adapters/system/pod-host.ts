@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Layout } from '../../core/layout.js';
 import type { HostPathType, PinnedNamespaces, PodFiles, PodHost } from '../../core/ports.js';
 import { run } from '../process/run.js';
-import { cgroupDirs, errno, removeCgroupTree } from './cgroup-fs.js';
+import { cgroupDirs, errno, killCgroupProcesses, removeCgroupTree } from './cgroup-fs.js';
 import { checkHostPath, ensureSubPath } from './host-path.js';
 import { readFileIn } from './rootfs-file.js';
 import { isMountPoint, mountPointsUnder, readMountInfo, unmountAllUnder } from './mountinfo.js';
@@ -120,10 +120,16 @@ export class HostPodHost implements PodHost {
     await rm(dir, { recursive: true, force: true });
   }
 
-  /** Wherever its QoS class put it (or a daemon from before the QoS levels did). */
+  /**
+   * Wherever its QoS class put it (or a daemon from before the QoS levels did). What still runs in
+   * it once the pod's containers have stopped is the pod's (an exec whose container went away
+   * under it, say): SIGKILLed first, as the kubelet's pod cgroup removal does, instead of holding
+   * every directory busy for the whole wait.
+   */
   async removePodCgroup(podUid: string): Promise<void> {
     const failures: string[] = [];
     for (const path of this.layout.podCgroupCandidates(podUid)) {
+      await killCgroupProcesses(path).catch(() => 0);
       await removeCgroupTree(path).catch((err: unknown) => failures.push((err as Error).message));
     }
     if (failures.length > 0) throw new Error(failures.join('; '));
