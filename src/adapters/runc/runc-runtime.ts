@@ -4,7 +4,7 @@
  * `--root` (never /run/runc, P14). Nothing is remembered in memory that the disk does not also
  * hold, so a new instance on the same layout adopts what an earlier daemon started.
  */
-import { closeSync, constants as fsConstants, fstatSync, openSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
@@ -281,10 +281,14 @@ export class RuncRuntime implements OciRuntime {
     const data = await new Promise<number>((resolve) => {
       const pipe = new Socket({ fd, readable: true, writable: false });
       let n = 0;
-      // As runc does while it waits: an init that died (or is a zombie) never writes.
+      // As runc does while it waits: an init that died (or is a zombie) never writes. Unless it
+      // wrote and its process already ran to its end (a busy event loop had not read the byte
+      // yet): the byte is still in the FIFO, so one last read of it decides.
       const watch = setInterval(() => {
         void readText(`/proc/${init.pid}/stat`).then((stat) => {
-          if (n === 0 && (procStartTime(stat) !== init.start || /^\S+ \(.*\) Z/.test(stat ?? ''))) pipe.destroy();
+          if (n !== 0 || (procStartTime(stat) === init.start && !/^\S+ \(.*\) Z/.test(stat ?? ''))) return;
+          n += readPending(fd);
+          pipe.destroy();
         });
       }, 100);
       const done = (): void => {
@@ -459,5 +463,14 @@ export class RuncRuntime implements OciRuntime {
     const logPath = logPathFromCmdline((await readText(`/proc/${pid}/cmdline`)) ?? '');
     if (logPath === undefined) throw new ReopenLogError(`conmon of container ${id} has no k8s-file log`);
     await reopenConmonLog(`${dir}/${CTL}`, logPath, () => conmonAlive(pid, id), this.reopenTimeoutMs);
+  }
+}
+
+/** What a non-blocking FIFO holds right now: 0 when nothing (EAGAIN), at its end, or closed. */
+function readPending(fd: number): number {
+  try {
+    return readSync(fd, Buffer.alloc(1), 0, 1, null);
+  } catch {
+    return 0;
   }
 }
