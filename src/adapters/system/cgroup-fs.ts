@@ -97,9 +97,7 @@ export async function removeCgroupTree(cgroupPath: string, opts: { waitMs?: numb
  * Only for a cgroup whose processes are all ours to end (a pod's, once its containers stopped).
  */
 export async function killCgroupProcesses(cgroupPath: string): Promise<number> {
-  const pids = new Set<number>();
-  for (const top of await cgroupDirs(cgroupPath)) for (const dir of await cgroupSubtree(top)) for (const pid of await cgroupProcs(dir)) pids.add(pid);
-  pids.delete(process.pid);
+  const pids = await cgroupTreePids(cgroupPath);
   let killed = 0;
   for (const pid of pids) {
     try {
@@ -110,6 +108,14 @@ export async function killCgroupProcesses(cgroupPath: string): Promise<number> {
     }
   }
   return killed;
+}
+
+/** Pids in `cgroupPath` and below, in every hierarchy, without this process. */
+export async function cgroupTreePids(cgroupPath: string): Promise<number[]> {
+  const pids = new Set<number>();
+  for (const top of await cgroupDirs(cgroupPath)) for (const dir of await cgroupSubtree(top)) for (const pid of await cgroupProcs(dir)) pids.add(pid);
+  pids.delete(process.pid);
+  return [...pids];
 }
 
 /** Pids in the cgroup itself (not its children); [] when it is gone. */

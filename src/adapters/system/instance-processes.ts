@@ -8,7 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Layout } from '../../core/layout.js';
 import { KEEPER_CGROUP } from '../../core/cgroup-mode.js';
-import { cgroupDirs, cgroupProcs, cgroupSubtree, removeCgroupTree } from './cgroup-fs.js';
+import { cgroupDirs, cgroupSubtree, cgroupTreePids, removeCgroupTree } from './cgroup-fs.js';
 import { conmonMatches } from './host-leaks.js';
 
 export async function instancePids(layout: Layout): Promise<number[]> {
@@ -54,11 +54,7 @@ export async function killInstanceProcesses(layout: Layout): Promise<number> {
  */
 export async function removeServiceCgroup(cgroupPath: string, waitMs = 5000): Promise<string[]> {
   if (!/^\/(?:[^/]+\/)*peapod\.service$/.test(cgroupPath)) throw new Error(`not the service's cgroup: ${cgroupPath}`);
-  const pidsIn = async (): Promise<number[]> => {
-    const pids: number[] = [];
-    for (const top of await cgroupDirs(cgroupPath)) for (const dir of await cgroupSubtree(top)) pids.push(...(await cgroupProcs(dir)));
-    return pids.filter((pid) => pid !== process.pid);
-  };
+  const pidsIn = (): Promise<number[]> => cgroupTreePids(cgroupPath);
   const deadline = Date.now() + waitMs;
   let left = await pidsIn();
   while (left.length > 0 && Date.now() < deadline) {
